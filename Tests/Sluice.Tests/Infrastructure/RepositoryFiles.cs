@@ -1,0 +1,24 @@
+namespace Sluice.Tests.Infrastructure;
+
+/// <summary>Finds files of the repository (the folder holding Worker.sln) from the test binaries.</summary>
+public static class RepositoryFiles
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string PathOf(string relativePath) => Path.Combine(Root, relativePath);
+
+    public static string ReadAllText(string relativePath) => File.ReadAllText(PathOf(relativePath));
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Worker.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Worker.sln not found above " + AppContext.BaseDirectory);
+    }
+}

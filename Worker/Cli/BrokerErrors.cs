@@ -1,0 +1,23 @@
+using RabbitMQ.Client.Exceptions;
+
+namespace Sluice.Worker.Cli;
+
+/// <summary>One line that says what went wrong with the broker, with the innermost cause.</summary>
+internal static class BrokerErrors
+{
+    public static string Describe(Exception e)
+    {
+        var root = e;
+        while (root.InnerException is not null)
+        {
+            root = root.InnerException;
+        }
+
+        return e switch
+        {
+            BrokerUnreachableException => $"cannot reach the broker: {root.Message} (check Broker:HostName, Broker:Port, credentials)",
+            OperationInterruptedException interrupted => $"the broker refused the operation: {interrupted.ShutdownReason?.ReplyText ?? e.Message}",
+            _ => ReferenceEquals(root, e) ? e.Message : $"{e.Message} ({root.Message})",
+        };
+    }
+}

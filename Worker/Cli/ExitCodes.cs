@@ -1,0 +1,13 @@
+namespace Sluice.Worker.Cli;
+
+/// <summary>Process exit codes of the <c>sluice</c> command.</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+
+    /// <summary>The broker or the network failed; trying again may work.</summary>
+    public const int Unavailable = 1;
+
+    /// <summary>The input or the configuration is wrong; trying again will not help.</summary>
+    public const int InvalidInput = 2;
+}

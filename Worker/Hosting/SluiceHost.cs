@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Sluice.Worker.Broker;
+using Sluice.Worker.Topology;
+
+namespace Sluice.Worker.Hosting;
+
+/// <summary>
+/// Builds the generic host every command runs in. Configuration, later sources winning:
+/// appsettings.json beside the binary, appsettings.{Environment}.json, environment variables
+/// (<c>SLUICE__BROKER__HOSTNAME</c> sets <c>Broker:HostName</c>), then the overrides given (tests).
+/// </summary>
+public static class SluiceHost
+{
+    public const string EnvironmentPrefix = "SLUICE__";
+
+    public static HostApplicationBuilder CreateBuilder(IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+    {
+        // Command-line words are System.CommandLine's, not configuration keys: pass none to the host.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddEnvironmentVariables(EnvironmentPrefix);
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
+        // Standard output carries command results (ids, exported JSON); logs go to standard error.
+        builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.AddSluiceBroker();
+        builder.AddSluiceTopology();
+        return builder;
+    }
+}

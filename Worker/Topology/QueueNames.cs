@@ -1,0 +1,43 @@
+using System.Globalization;
+
+namespace Sluice.Worker.Topology;
+
+/// <summary>Every queue name Sluice uses, derived in one place.</summary>
+public static class QueueNames
+{
+    public const string DefaultEgress = "default";
+
+    /// <summary>Everything producers publish lands here first (competing consumers).</summary>
+    public const string Intake = "mail.intake";
+
+    /// <summary>Permanent failures and invalid input, each with a reason header.</summary>
+    public const string Failed = "mail.failed";
+
+    /// <summary>Mail whose retry budget is spent or whose egress stayed suspended too long; can be re-driven.</summary>
+    public const string Parked = "mail.parked";
+
+    /// <summary>Fresh mail for one egress (single active consumer: one scheduler owns the egress).</summary>
+    public static string Egress(string egress) => $"mail.egress.{egress}";
+
+    /// <summary>Mail coming back from the delay tiers, read before fresh mail so it does not wait behind a backlog.</summary>
+    public static string Due(string egress) => $"mail.egress.{egress}.due";
+
+    /// <summary>A delay tier: messages wait out the TTL, then dead-letter into <see cref="Due"/>.</summary>
+    public static string Delay(string egress, TimeSpan tier) => $"mail.delay.{egress}.{TierLabel(tier)}";
+
+    /// <summary><c>1s</c>, <c>30s</c>, <c>2m</c>, <c>1h</c>, <c>1d</c>, or milliseconds (<c>1500ms</c>) when not whole.</summary>
+    public static string TierLabel(TimeSpan tier)
+    {
+        long ms = (long)tier.TotalMilliseconds;
+        (long unit, string suffix)[] units = [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1_000, "s")];
+        foreach (var (unit, suffix) in units)
+        {
+            if (ms >= unit && ms % unit == 0)
+            {
+                return (ms / unit).ToString(CultureInfo.InvariantCulture) + suffix;
+            }
+        }
+
+        return ms.ToString(CultureInfo.InvariantCulture) + "ms";
+    }
+}

@@ -1,0 +1,83 @@
+using Sluice.Contracts.Publishing;
+
+namespace Sluice.Worker.Topology;
+
+/// <summary>
+/// The one place that decides the broker topology (DESIGN.md §2). All queues are quorum queues
+/// (replicated, durable, with delivery counting). Internal hops use the default exchange with the queue
+/// name as routing key, so only the producer-facing exchange exists as an object of its own.
+/// </summary>
+public static class SluiceTopology
+{
+    /// <summary>The intake binding matches every routing key: intake re-routes by recipient domain itself.</summary>
+    public const string IntakeBindingKey = "#";
+
+    public static TopologyDefinition Build(TopologyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var queues = new List<QueueDefinition>
+        {
+            new(QueueNames.Intake, DeadLetteringToFailed(options.IntakeDeliveryLimit)),
+            new(QueueNames.Failed, Quorum()),
+            new(QueueNames.Parked, Quorum()),
+        };
+
+        foreach (string egress in options.EffectiveEgresses)
+        {
+            queues.Add(new(QueueNames.Egress(egress), SingleActiveConsumer(DeadLetteringToFailed(options.EgressDeliveryLimit))));
+            queues.Add(new(QueueNames.Due(egress), SingleActiveConsumer(DeadLetteringToFailed(options.EgressDeliveryLimit))));
+            foreach (var tier in options.EffectiveDelayTiers)
+            {
+                queues.Add(new(QueueNames.Delay(egress, tier), DelayTier(tier, QueueNames.Due(egress))));
+            }
+        }
+
+        return new TopologyDefinition(
+            [new ExchangeDefinition(OutboundWire.Exchange, "topic")],
+            queues,
+            [new BindingDefinition(OutboundWire.Exchange, QueueNames.Intake, IntakeBindingKey)]);
+    }
+
+    private static SortedDictionary<string, object> Quorum() =>
+        new(StringComparer.Ordinal) { ["x-queue-type"] = "quorum" };
+
+    /// <summary>
+    /// A poison message cannot loop forever: past the delivery limit the broker dead-letters it to
+    /// <c>mail.failed</c>. At-least-once dead-lettering (which needs reject-publish overflow) means the
+    /// broker keeps it until <c>mail.failed</c> has confirmed it.
+    /// </summary>
+    private static SortedDictionary<string, object> DeadLetteringToFailed(int deliveryLimit)
+    {
+        var arguments = AtLeastOnceDeadLettering(QueueNames.Failed);
+        arguments["x-delivery-limit"] = (long)deliveryLimit;
+        return arguments;
+    }
+
+    /// <summary>One scheduler owns an egress; standbys take over when it dies (DESIGN.md §2).</summary>
+    private static SortedDictionary<string, object> SingleActiveConsumer(SortedDictionary<string, object> arguments)
+    {
+        arguments["x-single-active-consumer"] = true;
+        return arguments;
+    }
+
+    /// <summary>
+    /// One queue per delay length, because RabbitMQ expires messages only at the head of a queue:
+    /// every message in a tier has the same TTL, so expiry order is arrival order.
+    /// </summary>
+    private static SortedDictionary<string, object> DelayTier(TimeSpan tier, string returnQueue)
+    {
+        var arguments = AtLeastOnceDeadLettering(returnQueue);
+        arguments["x-message-ttl"] = (long)tier.TotalMilliseconds;
+        return arguments;
+    }
+
+    private static SortedDictionary<string, object> AtLeastOnceDeadLettering(string targetQueue)
+    {
+        var arguments = Quorum();
+        arguments["x-dead-letter-exchange"] = string.Empty;
+        arguments["x-dead-letter-routing-key"] = targetQueue;
+        arguments["x-dead-letter-strategy"] = "at-least-once";
+        arguments["x-overflow"] = "reject-publish";
+        return arguments;
+    }
+}
