@@ -71,10 +71,17 @@ public sealed class OutboundMailPublisher : IAsyncDisposable
                 $"The broker did not confirm message {normalized.Id} within {_options.PublishTimeout.TotalSeconds:0.###} s; " +
                 "it may or may not have been stored, so publish it again (its id makes a duplicate harmless).", e);
         }
-        catch (Exception e) when (e is AlreadyClosedException or OperationInterruptedException or BrokerUnreachableException or IOException)
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
         {
             throw new MailPublishException(
-                $"Could not publish message {normalized.Id}: the connection to the broker is closed or unreachable ({e.Message}).", e);
+                $"Could not publish message {normalized.Id}: exchange '{_options.Exchange}' does not exist " +
+                $"({e.ShutdownReason.ReplyText}). Declare the topology first (sluice topology declare).", e);
+        }
+        catch (Exception e) when (e is OperationInterruptedException or BrokerUnreachableException or IOException)
+        {
+            string reason = (e as OperationInterruptedException)?.ShutdownReason?.ReplyText ?? e.Message;
+            throw new MailPublishException(
+                $"Could not publish message {normalized.Id}: the connection to the broker is closed or unreachable ({reason}).", e);
         }
 
         return new PublishedMail(normalized.Id, _options.Exchange, routingKey, body.Length);

@@ -1,4 +1,5 @@
 using RabbitMQ.Client.Exceptions;
+using Sluice.Contracts.Publishing;
 
 namespace Sluice.Worker.Cli;
 
@@ -17,6 +18,7 @@ internal static class BrokerErrors
         {
             BrokerUnreachableException => $"cannot reach the broker: {root.Message} (check Broker:HostName, Broker:Port, credentials)",
             OperationInterruptedException interrupted => $"the broker refused the operation: {interrupted.ShutdownReason?.ReplyText ?? e.Message}",
+            MailPublishException => e.Message,
             _ => ReferenceEquals(root, e) ? e.Message : $"{e.Message} ({root.Message})",
         };
     }

@@ -14,12 +14,14 @@ internal static class HostedCommand
 {
     public static async Task<int> RunAsync(CliContext context, Func<IServiceProvider, CancellationToken, Task<int>> body, CancellationToken cancellationToken)
     {
+        using var host = await BuildValidatedHostAsync(context).ConfigureAwait(false);
+        if (host is null)
+        {
+            return ExitCodes.InvalidInput;
+        }
+
         try
         {
-            using var host = context.CreateHostBuilder().Build();
-
-            // Validate every option before the host starts, so a bad key is one line, not a logged stack trace.
-            host.Services.GetService<IStartupValidator>()?.Validate();
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
             try
             {
@@ -30,19 +32,41 @@ internal static class HostedCommand
                 await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (ConfigurationErrors.IsConfigurationError(e))
+        catch (Exception e) when (e is BrokerUnreachableException or MailPublishException or OperationInterruptedException or AlreadyClosedException)
         {
+            await context.Error.WriteLineAsync($"sluice: {BrokerErrors.Describe(e)}").ConfigureAwait(false);
+            return ExitCodes.Unavailable;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await context.Error.WriteLineAsync($"sluice: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.InvalidInput;
+        }
+    }
+
+    /// <summary>
+    /// Builds the host and validates every option before anything starts, so a bad key is one line
+    /// naming it, not a logged stack trace. Returns null after reporting when the configuration is wrong.
+    /// </summary>
+    private static async Task<IHost?> BuildValidatedHostAsync(CliContext context)
+    {
+        IHost? host = null;
+        try
+        {
+            host = context.CreateHostBuilder().Build();
+            host.Services.GetService<IStartupValidator>()?.Validate();
+            return host;
+        }
+        catch (Exception e) when (ConfigurationErrors.IsConfigurationError(e) || e is InvalidOperationException)
+        {
+            // InvalidOperationException here is the binder's "Failed to convert configuration value ... at 'Key'".
             foreach (string failure in ConfigurationErrors.Describe(e))
             {
                 await context.Error.WriteLineAsync($"sluice: invalid configuration: {failure}").ConfigureAwait(false);
             }
 
-            return ExitCodes.InvalidInput;
-        }
-        catch (Exception e) when (e is BrokerUnreachableException or MailPublishException or OperationInterruptedException)
-        {
-            await context.Error.WriteLineAsync($"sluice: {BrokerErrors.Describe(e)}").ConfigureAwait(false);
-            return ExitCodes.Unavailable;
+            host?.Dispose();
+            return null;
         }
     }
 }

@@ -18,6 +18,7 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly List<TcpClient> _connections = [];
     private readonly Task _acceptLoop;
     private volatile bool _stalled;
+    private int _disposed;
 
     public TcpProxy(string targetHost, int targetPort)
     {
@@ -34,6 +35,11 @@ public sealed class TcpProxy : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         _listener.Stop();
         lock (_connections)

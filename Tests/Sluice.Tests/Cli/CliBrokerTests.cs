@@ -1,0 +1,56 @@
+using Sluice.Contracts;
+using Sluice.Tests.Infrastructure;
+using Sluice.Worker.Cli;
+using Sluice.Worker.Topology;
+
+namespace Sluice.Tests.Cli;
+
+/// <summary>The <c>sluice</c> commands against a real RabbitMQ (a private vhost per test).</summary>
+public sealed class CliBrokerTests
+{
+    [Fact]
+    public async Task Topology_declare_then_publish_prints_the_id_and_the_message_reaches_intake()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+
+        var declare = await SluiceCli.RunAsync(broker.Configuration, "topology", "declare");
+        Assert.Equal(ExitCodes.Ok, declare.ExitCode);
+        Assert.Contains($"vhost '{broker.VirtualHost}'", declare.Output, StringComparison.Ordinal);
+
+        string file = Path.Combine(AppContext.BaseDirectory, "ContractExamples", "valid", "everything.json");
+        var publish = await SluiceCli.RunAsync(broker.Configuration, "publish", file);
+        Assert.Equal(ExitCodes.Ok, publish.ExitCode);
+        Assert.Equal("ticket-4711-reply-1", publish.Output.Trim());
+
+        await using var connection = await broker.ConnectAsync();
+        var message = await QueueReader.GetAsync(connection, QueueNames.Intake);
+        Assert.NotNull(message);
+        Assert.Equal("ticket-4711-reply-1", OutboundMailJson.Deserialize(message.Body.Span).Id);
+    }
+
+    [Fact]
+    public async Task Publish_without_a_declared_topology_says_to_declare_it()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+        string file = Path.Combine(AppContext.BaseDirectory, "ContractExamples", "valid", "minimal-text.json");
+
+        var publish = await SluiceCli.RunAsync(broker.Configuration, "publish", file);
+
+        Assert.Equal(ExitCodes.Unavailable, publish.ExitCode);
+        Assert.Contains("sluice topology declare", publish.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unreachable_broker_is_one_line_naming_the_keys_to_check()
+    {
+        await using var proxy = new TcpProxy(TestBroker.Host, TestBroker.Port);
+        int closedPort = proxy.Port;
+        await proxy.DisposeAsync();
+
+        var run = await SluiceCli.RunAsync([new("Broker:Port", closedPort.ToString(System.Globalization.CultureInfo.InvariantCulture)), new("Broker:ConnectTimeout", "00:00:02")], "topology", "declare");
+
+        Assert.Equal(ExitCodes.Unavailable, run.ExitCode);
+        Assert.Contains("cannot reach the broker", run.Error, StringComparison.Ordinal);
+        Assert.Contains("Broker:HostName", run.Error, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,37 @@
+using Sluice.Tests.Infrastructure;
+using Sluice.Worker.Cli;
+
+namespace Sluice.Tests.Cli;
+
+public sealed class ConfigurationValidationTests
+{
+    [Fact]
+    public async Task A_bad_value_stops_the_command_with_a_message_naming_the_key()
+    {
+        var run = await SluiceCli.RunAsync(
+            [new("Broker:Port", "0"), new("Topology:Egresses:0", "Not A Name"), new("Topology:IntakeDeliveryLimit", "0")],
+            "topology", "export");
+        Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
+        Assert.Contains("Broker:Port:", run.Error, StringComparison.Ordinal);
+        Assert.Contains("Topology:Egresses:0:", run.Error, StringComparison.Ordinal);
+        Assert.Contains("Topology:IntakeDeliveryLimit:", run.Error, StringComparison.Ordinal);
+        Assert.Empty(run.Output);
+    }
+
+    [Fact]
+    public async Task An_unreadable_value_is_reported_not_thrown()
+    {
+        var run = await SluiceCli.RunAsync([new("Broker:PublishTimeout", "soon")], "topology", "export");
+        Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
+        Assert.Contains("Broker:PublishTimeout", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Publishing_a_file_that_breaks_the_contract_names_the_problem()
+    {
+        string file = Path.Combine(AppContext.BaseDirectory, "ContractExamples", "invalid", "unknown-property.json");
+        var run = await SluiceCli.RunAsync([], "publish", file);
+        Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
+        Assert.Contains("subjct", run.Error, StringComparison.Ordinal);
+    }
+}

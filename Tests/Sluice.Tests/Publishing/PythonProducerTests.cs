@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Sluice.Contracts;
+using Sluice.Contracts.Validation;
+using Sluice.Tests.Infrastructure;
+using Sluice.Worker.Topology;
+
+namespace Sluice.Tests.Publishing;
+
+/// <summary>
+/// The README's Python (pika) producer, run as written against a real broker: what a producer in
+/// another language builds from the README alone must land in <c>mail.intake</c> as valid contract JSON.
+/// </summary>
+public sealed partial class PythonProducerTests
+{
+    [GeneratedRegex(@"```python\n(?<code>.*?)```", RegexOptions.Singleline)]
+    private static partial Regex PythonBlock();
+
+    [Fact]
+    public async Task The_readme_python_producer_publishes_a_message_that_lands_in_intake()
+    {
+        string code = PythonBlock().Match(RepositoryFiles.ReadAllText("README.md")).Groups["code"].Value;
+        Assert.Contains("basic_publish", code, StringComparison.Ordinal);
+
+        await using var broker = await TestBroker.CreateAsync();
+        await using var connection = await broker.ConnectAsync();
+        await TopologyDeclarer.DeclareAsync(connection, SluiceTopology.Build(new TopologyOptions()), CancellationToken.None);
+
+        // Debian's python3-pika installs for the system interpreter.
+        var start = new ProcessStartInfo(File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3", ["-c", code])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["AMQP_URL"] = $"amqp://guest:guest@{TestBroker.Host}:{TestBroker.Port}/{Uri.EscapeDataString(broker.VirtualHost)}";
+        using var python = Process.Start(start)!;
+        var stdout = python.StandardOutput.ReadToEndAsync();
+        var stderr = python.StandardError.ReadToEndAsync();
+        await python.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(python.ExitCode == 0, $"python exited {python.ExitCode}: {await stderr}");
+        string id = (await stdout).Trim();
+
+        var message = await QueueReader.GetAsync(connection, QueueNames.Intake);
+        Assert.NotNull(message);
+        Assert.Equal(id, message.BasicProperties.MessageId);
+        Assert.Equal("application/json", message.BasicProperties.ContentType);
+        Assert.Equal("xn--bcher-kva.example", message.RoutingKey);
+        var mail = OutboundMailJson.Deserialize(message.Body.Span);
+        Assert.True(OutboundMailValidator.Validate(mail, new ContractLimits()).IsValid);
+        Assert.Equal(id, mail.Id);
+    }
+}
