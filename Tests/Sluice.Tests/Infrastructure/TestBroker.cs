@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using RabbitMQ.Client;
+using Sluice.Worker.Topology;
 
 namespace Sluice.Tests.Infrastructure;
 
@@ -62,6 +63,14 @@ public sealed class TestBroker : IAsyncDisposable
     };
 
     public Task<IConnection> ConnectAsync() => Factory().CreateConnectionAsync();
+
+    /// <summary>Connects and declares Sluice's topology (default options unless given).</summary>
+    public async Task<IConnection> ConnectWithTopologyAsync(TopologyOptions? options = null)
+    {
+        var connection = await ConnectAsync().ConfigureAwait(false);
+        await TopologyDeclarer.DeclareAsync(connection, SluiceTopology.Build(options ?? new TopologyOptions()), CancellationToken.None).ConfigureAwait(false);
+        return connection;
+    }
 
     /// <summary>Loads RabbitMQ definitions (the format of deploy/rabbitmq/definitions.json) into this vhost.</summary>
     public async Task ImportDefinitionsAsync(string definitionsJson)

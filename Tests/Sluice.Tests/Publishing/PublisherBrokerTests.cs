@@ -16,8 +16,7 @@ public sealed class PublisherBrokerTests
     public async Task A_published_message_lands_in_intake_with_every_property()
     {
         await using var broker = await TestBroker.CreateAsync();
-        await using var connection = await broker.ConnectAsync();
-        await TopologyDeclarer.DeclareAsync(connection, SluiceTopology.Build(new TopologyOptions()), CancellationToken.None);
+        await using var connection = await broker.ConnectWithTopologyAsync();
         var now = new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
         await using var publisher = await OutboundMailPublisher.CreateAsync(connection,
             new OutboundMailPublisherOptions { TimeProvider = new FixedTime(now) });
@@ -47,8 +46,7 @@ public sealed class PublisherBrokerTests
     public async Task Recipients_in_several_domains_are_published_with_the_mixed_routing_key()
     {
         await using var broker = await TestBroker.CreateAsync();
-        await using var connection = await broker.ConnectAsync();
-        await TopologyDeclarer.DeclareAsync(connection, SluiceTopology.Build(new TopologyOptions()), CancellationToken.None);
+        await using var connection = await broker.ConnectWithTopologyAsync();
         await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
 
         await publisher.PublishAsync(SampleMail.To("a@contoso.example", "b@fabrikam.example"));
@@ -80,8 +78,7 @@ public sealed class PublisherBrokerTests
     public async Task Invalid_mail_is_refused_before_anything_is_published()
     {
         await using var broker = await TestBroker.CreateAsync();
-        await using var connection = await broker.ConnectAsync();
-        await TopologyDeclarer.DeclareAsync(connection, SluiceTopology.Build(new TopologyOptions()), CancellationToken.None);
+        await using var connection = await broker.ConnectWithTopologyAsync();
         await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
 
         var e = await Assert.ThrowsAsync<InvalidOutboundMailException>(() => publisher.PublishAsync(SampleMail.To("alice@contoso.example", "bob@@contoso.example")));
@@ -93,10 +90,7 @@ public sealed class PublisherBrokerTests
     public async Task With_the_broker_gone_a_publish_fails_with_a_clear_error_instead_of_hanging()
     {
         await using var broker = await TestBroker.CreateAsync();
-        await using (var setup = await broker.ConnectAsync())
-        {
-            await TopologyDeclarer.DeclareAsync(setup, SluiceTopology.Build(new TopologyOptions()), CancellationToken.None);
-        }
+        await (await broker.ConnectWithTopologyAsync()).DisposeAsync();
 
         var proxy = new TcpProxy(TestBroker.Host, TestBroker.Port);
         var factory = broker.Factory(proxy.Port);
@@ -123,10 +117,7 @@ public sealed class PublisherBrokerTests
     public async Task When_the_confirm_never_comes_the_publish_fails_at_its_deadline()
     {
         await using var broker = await TestBroker.CreateAsync();
-        await using (var setup = await broker.ConnectAsync())
-        {
-            await TopologyDeclarer.DeclareAsync(setup, SluiceTopology.Build(new TopologyOptions()), CancellationToken.None);
-        }
+        await (await broker.ConnectWithTopologyAsync()).DisposeAsync();
 
         await using var proxy = new TcpProxy(TestBroker.Host, TestBroker.Port);
         await using var connection = await broker.Factory(proxy.Port).CreateConnectionAsync();

@@ -23,8 +23,7 @@ public sealed partial class PythonProducerTests
         Assert.Contains("basic_publish", code, StringComparison.Ordinal);
 
         await using var broker = await TestBroker.CreateAsync();
-        await using var connection = await broker.ConnectAsync();
-        await TopologyDeclarer.DeclareAsync(connection, SluiceTopology.Build(new TopologyOptions()), CancellationToken.None);
+        await using var connection = await broker.ConnectWithTopologyAsync();
 
         // Debian's python3-pika installs for the system interpreter.
         var start = new ProcessStartInfo(File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3", ["-c", code])

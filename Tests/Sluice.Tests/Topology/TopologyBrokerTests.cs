@@ -36,18 +36,23 @@ public sealed class TopologyBrokerTests
         string definitions = RepositoryFiles.ReadAllText("deploy/rabbitmq/definitions.json").Replace("\"vhost\": \"/\"", $"\"vhost\": \"{broker.VirtualHost}\"", StringComparison.Ordinal);
         await broker.ImportDefinitionsAsync(definitions);
 
-        // Any difference in type or arguments makes the broker refuse the declaration (PRECONDITION_FAILED).
+        var topology = SluiceTopology.Build(new TopologyOptions());
         await using var connection = await broker.ConnectAsync();
-        await TopologyDeclarer.DeclareAsync(connection, SluiceTopology.Build(new TopologyOptions()), CancellationToken.None);
+        foreach (var queue in topology.Queues)
+        {
+            Assert.Equal(0u, await QueueReader.CountAsync(connection, queue.Name)); // passive: throws if the import lacks it
+        }
+
+        // Any difference in type or arguments makes the broker refuse the declaration (PRECONDITION_FAILED).
+        await TopologyDeclarer.DeclareAsync(connection, topology, CancellationToken.None);
     }
 
     [Fact]
     public async Task A_delay_tier_returns_the_message_to_its_egress_due_queue_after_the_ttl()
     {
         await using var broker = await TestBroker.CreateAsync();
-        await using var connection = await broker.ConnectAsync();
         var tier = TimeSpan.FromSeconds(1);
-        await TopologyDeclarer.DeclareAsync(connection, SluiceTopology.Build(new TopologyOptions { DelayTiers = [tier] }), CancellationToken.None);
+        await using var connection = await broker.ConnectWithTopologyAsync(new TopologyOptions { DelayTiers = [tier] });
 
         await using (var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true)))
         {
@@ -64,8 +69,7 @@ public sealed class TopologyBrokerTests
     public async Task A_message_rejected_past_the_delivery_limit_is_dead_lettered_to_failed()
     {
         await using var broker = await TestBroker.CreateAsync();
-        await using var connection = await broker.ConnectAsync();
-        await TopologyDeclarer.DeclareAsync(connection, SluiceTopology.Build(new TopologyOptions { IntakeDeliveryLimit = 2 }), CancellationToken.None);
+        await using var connection = await broker.ConnectWithTopologyAsync(new TopologyOptions { IntakeDeliveryLimit = 2 });
 
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
         await channel.BasicPublishAsync(string.Empty, QueueNames.Intake, mandatory: true,
