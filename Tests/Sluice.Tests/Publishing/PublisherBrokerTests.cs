@@ -56,6 +56,20 @@ public sealed class PublisherBrokerTests
     }
 
     [Fact]
+    public async Task Concurrent_publishes_on_one_publisher_are_all_confirmed_and_all_land()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+        await using var connection = await broker.ConnectWithTopologyAsync();
+        await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
+        var mails = Enumerable.Range(0, 200).Select(i => SampleMail.To($"user{i}@domain{i % 7}.example")).ToList();
+
+        var published = await Task.WhenAll(mails.Select(m => publisher.PublishAsync(m)));
+
+        Assert.Equal(mails.Select(m => m.Id).Order(StringComparer.Ordinal), published.Select(p => p.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(200u, await QueueReader.CountAsync(connection, QueueNames.Intake));
+    }
+
+    [Fact]
     public async Task An_unroutable_publish_raises_and_names_the_exchange()
     {
         await using var broker = await TestBroker.CreateAsync();
