@@ -20,6 +20,7 @@ internal static class HostedCommand
             return ExitCodes.InvalidInput;
         }
 
+        // OperationInterruptedException covers AlreadyClosedException (a channel or connection the broker closed).
         try
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -32,7 +33,7 @@ internal static class HostedCommand
                 await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (e is BrokerUnreachableException or MailPublishException or OperationInterruptedException or AlreadyClosedException)
+        catch (Exception e) when (e is BrokerUnreachableException or MailPublishException or OperationInterruptedException)
         {
             await context.Error.WriteLineAsync($"sluice: {BrokerErrors.Describe(e)}").ConfigureAwait(false);
             return ExitCodes.Unavailable;
