@@ -12,9 +12,15 @@ namespace Sluice.Worker.Cli;
 /// </summary>
 internal static class HostedCommand
 {
-    public static async Task<int> RunAsync(CliContext context, Func<IServiceProvider, CancellationToken, Task<int>> body, CancellationToken cancellationToken)
+    /// <param name="context">Where the host comes from and where output goes.</param>
+    /// <param name="body">The command's work, run inside the started host.</param>
+    /// <param name="cancellationToken">Cancels the command.</param>
+    /// <param name="configure">Adds the command's own services (e.g. the pipeline for <c>run</c>).</param>
+    public static async Task<int> RunAsync(
+        CliContext context, Func<IServiceProvider, CancellationToken, Task<int>> body, CancellationToken cancellationToken,
+        Action<HostApplicationBuilder>? configure = null)
     {
-        using var host = await BuildValidatedHostAsync(context).ConfigureAwait(false);
+        using var host = await BuildValidatedHostAsync(context, configure).ConfigureAwait(false);
         if (host is null)
         {
             return ExitCodes.InvalidInput;
@@ -49,12 +55,14 @@ internal static class HostedCommand
     /// Builds the host and validates every option before anything starts, so a bad key is one line
     /// naming it, not a logged stack trace. Returns null after reporting when the configuration is wrong.
     /// </summary>
-    private static async Task<IHost?> BuildValidatedHostAsync(CliContext context)
+    private static async Task<IHost?> BuildValidatedHostAsync(CliContext context, Action<HostApplicationBuilder>? configure)
     {
         IHost? host = null;
         try
         {
-            host = context.CreateHostBuilder().Build();
+            var builder = context.CreateHostBuilder();
+            configure?.Invoke(builder);
+            host = builder.Build();
             host.Services.GetService<IStartupValidator>()?.Validate();
             return host;
         }

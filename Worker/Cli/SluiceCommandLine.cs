@@ -8,8 +8,10 @@ public static class SluiceCommandLine
     public static RootCommand Build(CliContext context)
     {
         var root = new RootCommand("Sluice drains outbound mail queues at the pace receivers accept.");
+        root.Subcommands.Add(RunCommand.Create(context));
         root.Subcommands.Add(TopologyCommand.Create(context));
         root.Subcommands.Add(PublishCommand.Create(context));
+        root.SetAction((_, ct) => RunCommand.RunAsync(context, ct));
         return root;
     }
 }

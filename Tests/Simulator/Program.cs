@@ -1,0 +1,22 @@
+using System.Text.Json;
+using Sluice.Simulator;
+
+// sluice-simulator RULES.json — serves until Ctrl+C. The file is a SimulatorOptions object.
+if (args.Length != 1)
+{
+    await Console.Error.WriteLineAsync("usage: sluice-simulator RULES.json");
+    return 2;
+}
+
+var options = JsonSerializer.Deserialize<SimulatorOptions>(await File.ReadAllTextAsync(args[0]), new JsonSerializerOptions(JsonSerializerDefaults.Web))
+    ?? throw new InvalidDataException($"{args[0]} is empty.");
+await using var simulator = ReceivingSimulator.Start(options);
+await Console.Out.WriteLineAsync($"sluice-simulator listening on 127.0.0.1:{simulator.Port}");
+var stop = new TaskCompletionSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.TrySetResult();
+};
+await stop.Task;
+return 0;

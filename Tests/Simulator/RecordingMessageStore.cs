@@ -1,0 +1,33 @@
+using System.Buffers;
+using MimeKit;
+using SmtpServer;
+using SmtpServer.Mail;
+using SmtpServer.Protocol;
+using SmtpServer.Storage;
+
+namespace Sluice.Simulator;
+
+/// <summary>Accepts every message whose recipients were accepted and records one delivery per recipient.</summary>
+internal sealed class RecordingMessageStore(ReceivingSimulator simulator) : IMessageStore
+{
+    public Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        string? messageId = ReadMessageId(buffer);
+        var at = simulator.Time.GetUtcNow();
+        foreach (var to in transaction.To)
+        {
+            string recipient = to.AsAddress().ToLowerInvariant();
+            simulator.Record(new ReplyRecord(at, ReplyRecord.DataStage, recipient, to.Host.ToLowerInvariant(), 250, "250 2.0.0 Queued", messageId));
+        }
+
+        return Task.FromResult(SmtpResponse.Ok);
+    }
+
+    private static string? ReadMessageId(ReadOnlySequence<byte> buffer)
+    {
+        using var stream = new MemoryStream(buffer.ToArray());
+        var headers = HeaderList.Load(stream);
+        return headers[HeaderId.MessageId]?.Trim();
+    }
+}

@@ -1,0 +1,16 @@
+namespace Sluice.Simulator;
+
+/// <summary>The receiving simulator's configuration (a JSON file for the command line, an object for tests).</summary>
+public sealed class SimulatorOptions
+{
+    /// <summary>TCP port on loopback; 0 picks a free one.</summary>
+    public int Port { get; set; } = 2525;
+
+    public string ServerName { get; set; } = "sluice-simulator.local";
+
+    /// <summary>Where to append the JSON-lines record of every reply; null keeps it in memory only.</summary>
+    public string? RecordPath { get; set; }
+
+    /// <summary>First match wins; see <see cref="DomainRule"/>.</summary>
+    public List<DomainRule> Rules { get; set; } = [];
+}

@@ -1,0 +1,36 @@
+using System.Globalization;
+using Sluice.Simulator;
+
+namespace Sluice.Tests.Infrastructure;
+
+/// <summary>Worker configuration for end-to-end tests: a private vhost, the simulator as smarthost, short tiers.</summary>
+public static class PipelineConfiguration
+{
+    public static List<KeyValuePair<string, string?>> For(TestBroker broker, ReceivingSimulator simulator, params (string Key, string Value)[] extra)
+    {
+        var settings = new List<KeyValuePair<string, string?>>(broker.Configuration)
+        {
+            new("Logging:LogLevel:Default", "Warning"),
+            new("Smtp:Host", "127.0.0.1"),
+            new("Smtp:Port", simulator.Port.ToString(CultureInfo.InvariantCulture)),
+            new("Smtp:Security", "None"),
+            new("Smtp:Connections", "4"),
+            new("Topology:DelayTiers:0", "00:00:00.250"),
+            new("Topology:DelayTiers:1", "00:00:01"),
+            new("Topology:DelayTiers:2", "00:00:05"),
+            new("Retry:InitialDelay", "00:00:00.500"),
+            new("Retry:InitialConnectionBackoff", "00:00:00.200"),
+            new("Retry:ThrottleCoolDown", "00:00:01"),
+            new("Scheduler:LeaseRetryInterval", "00:00:00.500"),
+            new("Limits:Default:PermitLimit", "1000"),
+            new("Limits:Default:Window", "00:00:01"),
+            new("Limits:Default:Concurrency", "4"),
+
+            // Sluice sends at permit time; the simulator counts at RCPT time. On a loaded 2-core CI machine
+            // the gap between the two varies by more than the production default, so give it room.
+            new("Limits:Margin", "00:00:00.200"),
+        };
+        settings.AddRange(extra.Select(e => new KeyValuePair<string, string?>(e.Key, e.Value)));
+        return settings;
+    }
+}

@@ -1,0 +1,36 @@
+using Sluice.Simulator;
+
+namespace Sluice.Tests.Infrastructure;
+
+/// <summary>Judgements over the simulator's record (never over the worker's own counters).</summary>
+public static class RecordChecks
+{
+    /// <summary>The largest number of RCPT attempts to <paramref name="partition"/> in any window of <paramref name="window"/>.</summary>
+    public static int MaxAttemptsInAnyWindow(IEnumerable<ReplyRecord> records, string partition, TimeSpan window)
+    {
+        var times = records
+            .Where(r => r.Stage == ReplyRecord.RcptStage && r.Partition == partition)
+            .Select(r => r.At)
+            .Order()
+            .ToList();
+        int best = 0;
+        int start = 0;
+        for (int end = 0; end < times.Count; end++)
+        {
+            while (times[end] - times[start] >= window)
+            {
+                start++;
+            }
+
+            best = Math.Max(best, end - start + 1);
+        }
+
+        return best;
+    }
+
+    /// <summary>How many times each (Message-ID, recipient) was stored.</summary>
+    public static Dictionary<(string? MessageId, string Recipient), int> Deliveries(IEnumerable<ReplyRecord> records) =>
+        records.Where(r => r.Stage == ReplyRecord.DataStage)
+            .GroupBy(r => (r.MessageId, r.Recipient))
+            .ToDictionary(g => g.Key, g => g.Count());
+}

@@ -1,0 +1,17 @@
+namespace Sluice.Worker.Classification;
+
+/// <summary>What a reply means for the message (DESIGN.md §2, classify).</summary>
+public enum DeliveryOutcome
+{
+    /// <summary>Accepted: ack.</summary>
+    Delivered,
+
+    /// <summary>Try again later, with exponential backoff (an ordinary 4xx).</summary>
+    Deferred,
+
+    /// <summary>The receiver wants fewer messages: retry later and cool the domain down. Never bounced.</summary>
+    Throttled,
+
+    /// <summary>Permanent: to <c>mail.failed</c> with the reply.</summary>
+    Failed,
+}

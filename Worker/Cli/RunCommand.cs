@@ -1,0 +1,35 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Sluice.Worker.Pipeline;
+
+namespace Sluice.Worker.Cli;
+
+/// <summary><c>sluice run</c> (also what <c>sluice</c> alone does): the drain pipeline, until SIGTERM or Ctrl+C.</summary>
+internal static class RunCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var run = new Command("run", "Run the worker: declare the topology, take in mail, and send it at the pace receivers accept (the default).");
+        run.SetAction((_, ct) => RunAsync(context, ct));
+        return run;
+    }
+
+    public static Task<int> RunAsync(CliContext context, CancellationToken cancellationToken) =>
+        HostedCommand.RunAsync(context, async (services, token) =>
+        {
+            // The host's console lifetime turns SIGTERM/Ctrl+C into ApplicationStopping; the drain runs in StopAsync.
+            var stopping = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(stopping, token);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, either.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Asked to stop.
+            }
+
+            return ExitCodes.Ok;
+        }, cancellationToken, builder => builder.AddSluicePipeline());
+}

@@ -1,0 +1,138 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using Sluice.Contracts.Validation;
+using Sluice.Worker.Broker;
+using Sluice.Worker.Consuming;
+using Sluice.Worker.Delivery;
+using Sluice.Worker.Settlement;
+using Sluice.Worker.Topology;
+
+namespace Sluice.Worker.Intake;
+
+/// <summary>
+/// Competing consumer on <c>mail.intake</c> (any number of replicas): validates each message, splits
+/// it by recipient domain into its egress queue, and acks only after the broker confirmed every copy.
+/// Bad input goes to <c>mail.failed</c> with a reason; it never crashes the worker.
+/// </summary>
+internal sealed partial class IntakeConsumer(
+    BrokerConnector connector,
+    IOptions<BrokerOptions> broker,
+    IOptions<IntakeOptions> options,
+    IOptions<TopologyOptions> topology,
+    IOptions<ContractLimits> limits,
+    TimeProvider time,
+    ILogger<IntakeConsumer> logger) : BackgroundService
+{
+    private readonly InFlight _inFlight = new();
+    private IntakeSplitter? _splitter;
+    private HopPublisher? _publisher;
+    private volatile bool _stopping;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _splitter = new IntakeSplitter([.. topology.Value.EffectiveEgresses], limits.Value);
+        await using var connection = await connector.ConnectAsync("intake", stoppingToken).ConfigureAwait(false);
+        await using var publisher = _publisher = await HopPublisher.CreateAsync(connection, broker.Value.PublishTimeout, stoppingToken).ConfigureAwait(false);
+        await using var channel = await connection.CreateChannelAsync(
+            new CreateChannelOptions(false, false, consumerDispatchConcurrency: options.Value.Concurrency), stoppingToken).ConfigureAwait(false);
+        await channel.BasicQosAsync(0, options.Value.Prefetch, global: false, stoppingToken).ConfigureAwait(false);
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, delivery) => HandleAsync(channel, delivery);
+        string tag = await channel.BasicConsumeAsync(QueueNames.Intake, autoAck: false, consumer, stoppingToken).ConfigureAwait(false);
+        LogStarted(QueueNames.Intake);
+
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutdown: drain below.
+        }
+
+        _stopping = true;
+        await channel.BasicCancelAsync(tag, noWait: false, CancellationToken.None).ConfigureAwait(false);
+        await _inFlight.WaitIdleAsync(CancellationToken.None).ConfigureAwait(false);
+        await channel.CloseAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery)
+    {
+        _inFlight.Enter();
+        try
+        {
+            if (_stopping)
+            {
+                await channel.BasicRejectAsync(delivery.DeliveryTag, requeue: true).ConfigureAwait(false);
+                return;
+            }
+
+            await RouteAsync(delivery).ConfigureAwait(false);
+            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Not acked: requeue it (the queue's delivery limit stops a message that always fails here).
+            LogNotRouted(e, delivery.BasicProperties.MessageId);
+            await TryRequeueAsync(channel, delivery.DeliveryTag).ConfigureAwait(false);
+        }
+        finally
+        {
+            _inFlight.Exit();
+        }
+    }
+
+    private async Task RouteAsync(BasicDeliverEventArgs delivery)
+    {
+        var decision = _splitter!.Decide(delivery.Body.Span);
+        switch (decision)
+        {
+            case IntakeDecision.Reject reject:
+                LogRejected(delivery.BasicProperties.MessageId, reject.Reason, reject.Detail);
+                await _publisher!.PublishAsync(QueueNames.Failed, delivery.Body,
+                    NextHop.From(delivery.BasicProperties, NextHop.Reason(reject.Reason, reject.Detail)), CancellationToken.None).ConfigureAwait(false);
+                break;
+            case IntakeDecision.Route route:
+                long acceptedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
+                var publishes = route.Shares.Select(share =>
+                {
+                    var properties = NextHop.From(delivery.BasicProperties,
+                    [
+                        new(MailHeaders.Domain, share.Domain),
+                        new(MailHeaders.Recipients, EgressEnvelope.EncodeRecipients(share.Recipients)),
+                        new(MailHeaders.Attempts, 0L),
+                        new(MailHeaders.AcceptedAt, acceptedAt),
+                        new(MailHeaders.Egress, route.Egress),
+                    ]);
+                    properties.MessageId = route.MessageId;
+                    return _publisher!.PublishAsync(QueueNames.Egress(route.Egress), route.Body, properties, CancellationToken.None);
+                });
+                await Task.WhenAll(publishes).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    private static async Task TryRequeueAsync(IChannel channel, ulong deliveryTag)
+    {
+        try
+        {
+            await channel.BasicNackAsync(deliveryTag, multiple: false, requeue: true).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RabbitMQ.Client.Exceptions.AlreadyClosedException or ObjectDisposedException)
+        {
+            // The channel is gone: the broker requeues every unacked message by itself.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Queue}.")]
+    private partial void LogStarted(string queue);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} goes to mail.failed: {Reason}: {Detail}")]
+    private partial void LogRejected(string? messageId, string reason, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} could not be routed; it is requeued.")]
+    private partial void LogNotRouted(Exception exception, string? messageId);
+}

@@ -1,0 +1,44 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Sluice.Worker.Classification;
+using Sluice.Worker.Intake;
+using Sluice.Worker.Retry;
+using Sluice.Worker.Scheduling;
+using Sluice.Worker.Sending;
+
+namespace Sluice.Worker.Pipeline;
+
+public static class PipelineServiceExtensions
+{
+    /// <summary>The drain pipeline (DESIGN.md §2): topology at start, intake, and one scheduler contest per egress.</summary>
+    public static IHostApplicationBuilder AddSluicePipeline(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.AddOptionsWithValidateOnStart<IntakeOptions, IntakeOptionsValidator>().BindConfiguration(IntakeOptions.SectionName);
+        services.AddOptionsWithValidateOnStart<LimitOptions, LimitOptionsValidator>().BindConfiguration(LimitOptions.SectionName);
+        services.AddOptionsWithValidateOnStart<SchedulerOptions, SchedulerOptionsValidator>().BindConfiguration(SchedulerOptions.SectionName);
+        services.AddOptionsWithValidateOnStart<SmtpOptions, SmtpOptionsValidator>().BindConfiguration(SmtpOptions.SectionName);
+        services.AddOptionsWithValidateOnStart<RetryOptions, RetryOptionsValidator>().BindConfiguration(RetryOptions.SectionName);
+        services.AddOptions<ClassificationOptions>().BindConfiguration(ClassificationOptions.SectionName);
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<DelayTiers>();
+        services.AddSingleton<ReplyClassifier>();
+        services.AddSingleton<RetryPolicy>();
+        services.AddSingleton(sp => new EgressServices(
+            sp.GetRequiredService<DelayTiers>(),
+            sp.GetRequiredService<ReplyClassifier>(),
+            sp.GetRequiredService<RetryPolicy>(),
+            sp.GetRequiredService<IOptions<RetryOptions>>(),
+            sp.GetRequiredService<TimeProvider>()));
+
+        // Hosted services start in this order and stop in reverse: schedulers stop before intake.
+        services.AddHostedService<TopologyStartup>();
+        services.AddHostedService<IntakeConsumer>();
+        services.AddHostedService<EgressSchedulerService>();
+        return builder;
+    }
+}

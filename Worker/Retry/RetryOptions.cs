@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Sluice.Worker.Retry;
+
+/// <summary>When and how often to try again (configuration section <c>Retry</c>).</summary>
+public sealed class RetryOptions
+{
+    public const string SectionName = "Retry";
+
+    /// <summary>SMTP attempts before a message is parked.</summary>
+    [Range(1, 1000)]
+    public int MaxAttempts { get; set; } = 30;
+
+    /// <summary>Time since intake after which a message still not delivered is parked.</summary>
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(2);
+
+    /// <summary>The wait after the first deferral; doubles with each further one.</summary>
+    public TimeSpan InitialDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Each wait is spread by ± this fraction so deferred messages do not return together.</summary>
+    [Range(0.0, 1.0)]
+    public double Jitter { get; set; } = 0.2;
+
+    /// <summary>How long a domain pauses after a throttle reply (a reply-table row can set its own).</summary>
+    public TimeSpan ThrottleCoolDown { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The egress's first pause after the smarthost cannot be reached; doubles up to <see cref="MaxConnectionBackoff"/>.</summary>
+    public TimeSpan InitialConnectionBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan MaxConnectionBackoff { get; set; } = TimeSpan.FromMinutes(1);
+}

@@ -1,0 +1,37 @@
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace Sluice.Worker.Scheduling;
+
+/// <summary>
+/// Acks and rejects on the consuming channel, one at a time (many senders settle concurrently; a
+/// channel is not meant for concurrent method calls). A settle on a channel that has closed is
+/// dropped: the broker has already requeued the message and will deliver it again.
+/// </summary>
+public sealed class Acknowledger(IChannel channel) : IDisposable
+{
+    private readonly SemaphoreSlim _turn = new(1, 1);
+
+    public Task AckAsync(ulong deliveryTag) => SettleAsync(c => c.BasicAckAsync(deliveryTag, multiple: false));
+
+    public Task RequeueAsync(ulong deliveryTag) => SettleAsync(c => c.BasicRejectAsync(deliveryTag, requeue: true));
+
+    public void Dispose() => _turn.Dispose();
+
+    private async Task SettleAsync(Func<IChannel, ValueTask> settle)
+    {
+        await _turn.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await settle(channel).ConfigureAwait(false);
+        }
+        catch (AlreadyClosedException)
+        {
+            // Redelivered by the broker; see the class comment.
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+}

@@ -1,0 +1,217 @@
+using Microsoft.Extensions.Logging;
+using MimeKit;
+using RabbitMQ.Client;
+using Sluice.Worker.Classification;
+using Sluice.Worker.Delivery;
+using Sluice.Worker.Retry;
+using Sluice.Worker.Sending;
+using Sluice.Worker.Settlement;
+using Sluice.Worker.Topology;
+
+namespace Sluice.Worker.Scheduling;
+
+/// <summary>
+/// Decides and settles one egress message (DESIGN.md §2): wait (delay tier) if it is not due, if its
+/// domain is cooling down or over budget; otherwise send it, classify each recipient's reply, and
+/// settle: publish what is left to do (delay tier, <c>mail.failed</c>, <c>mail.parked</c>) with
+/// confirms, then ack. An over-budget message never holds a prefetch slot waiting: it leaves for the
+/// tier that brings it back near its slot, and the other domains keep flowing.
+/// </summary>
+public sealed partial class EgressDispatcher(
+    string egress,
+    EgressServices services,
+    DomainLimiters limiters,
+    SlotPlanner planner,
+    EgressGate gate,
+    HopPublisher publisher,
+    Acknowledger acknowledger,
+    ILogger logger)
+{
+    private readonly TimeProvider _time = services.Time;
+
+    public async Task HandleAsync(EgressWork work, SmtpConnection smtp, CancellationToken stopping)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        ArgumentNullException.ThrowIfNull(smtp);
+        var envelope = EgressEnvelope.TryRead(work.Body, work.Properties, out string? problem);
+        if (envelope is null)
+        {
+            LogSettled(work.Properties.MessageId, "?", FailureReasons.InvalidEnvelope, problem);
+            await MoveAsync(work, QueueNames.Failed, NextHop.Reason(FailureReasons.InvalidEnvelope, problem ?? "unreadable")).ConfigureAwait(false);
+            return;
+        }
+
+        while (true)
+        {
+            var now = _time.GetUtcNow();
+            if (envelope.Mail.NotAfter is { } notAfter && now >= notAfter)
+            {
+                await ParkAsync(work, envelope, envelope.Recipients, FailureReasons.Expired, $"notAfter {notAfter:O} has passed").ConfigureAwait(false);
+                return;
+            }
+
+            var waitUntil = Latest(envelope.NotBefore, planner.CoolingUntil(envelope.Domain));
+            if (waitUntil - now >= services.Tiers.Shortest)
+            {
+                await DelayAsync(work, envelope, envelope.Recipients, waitUntil!.Value, envelope.Slotted && waitUntil == envelope.NotBefore, envelope.Attempts, null).ConfigureAwait(false);
+                return;
+            }
+
+            await gate.WaitOpenAsync(stopping).ConfigureAwait(false);
+            if (await smtp.EnsureConnectedAsync().ConfigureAwait(false) is { } connectFailure)
+            {
+                await BackOffAsync(connectFailure, stopping).ConfigureAwait(false);
+                continue;
+            }
+
+            switch (limiters.TryAdmit(envelope.Domain, envelope.Recipients.Count))
+            {
+                case Admission.Busy:
+                    await DelayAsync(work, envelope, envelope.Recipients, envelope.NotBefore ?? now, envelope.Slotted, envelope.Attempts, null).ConfigureAwait(false);
+                    return;
+                case Admission.RateLimited limited:
+                    // A message whose reserved slot has come keeps it and retries shortly; others get the next free slot.
+                    var slot = envelope.Slotted ? envelope.NotBefore ?? now : planner.Reserve(envelope.Domain, envelope.Recipients.Count, limited.RetryAfter);
+                    await DelayAsync(work, envelope, envelope.Recipients, slot, slotted: true, envelope.Attempts, null).ConfigureAwait(false);
+                    return;
+                case Admission.Granted granted:
+                    SendReport report;
+                    using (granted.Lease)
+                    {
+                        MimeMessage message;
+                        try
+                        {
+                            message = MimeFactory.Create(envelope.Mail);
+                        }
+                        catch (FormatException e)
+                        {
+                            await MoveAsync(work, QueueNames.Failed, NextHop.Reason(FailureReasons.InvalidMime, e.Message)).ConfigureAwait(false);
+                            return;
+                        }
+
+                        report = await smtp.SendAsync(message, envelope.Mail.From.Address, envelope.Recipients).ConfigureAwait(false);
+                    }
+
+                    if (report.ConnectionFailure is { } failure)
+                    {
+                        await BackOffAsync(failure, stopping).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    gate.Succeeded();
+                    await SettleAsync(work, envelope, report).ConfigureAwait(false);
+                    return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The smarthost, not this message, is the problem: keep the message (unacked, so nothing can be
+    /// lost) and back the whole egress off before trying again.
+    /// </summary>
+    private async Task BackOffAsync(Exception failure, CancellationToken stopping)
+    {
+        var backoff = gate.Failed();
+        LogConnectionFailure(failure, egress, backoff.TotalSeconds);
+        await gate.WaitOpenAsync(stopping).ConfigureAwait(false);
+    }
+
+    private async Task SettleAsync(EgressWork work, EgressEnvelope envelope, SendReport report)
+    {
+        int attempts = envelope.Attempts + 1;
+        var hops = new List<Task>();
+        foreach (var group in report.Refused.GroupBy(r => services.Classifier.Classify(r.Reply)))
+        {
+            var classification = group.Key;
+            var recipients = group.Select(r => r.Recipient).ToList();
+            string detail = classification.Reply.ToString();
+            switch (classification.Outcome)
+            {
+                case DeliveryOutcome.Failed:
+                    LogSettled(work.Properties.MessageId, envelope.Domain, FailureReasons.Rejected, detail);
+                    hops.Add(PublishCopyAsync(work, QueueNames.Failed, recipients, [.. NextHop.Reason(FailureReasons.Rejected, detail), new(MailHeaders.Attempts, (long)attempts)]));
+                    break;
+                case DeliveryOutcome.Throttled:
+                    var coolUntil = _time.GetUtcNow() + (classification.CoolDown ?? services.Retry.ThrottleCoolDown);
+                    planner.CoolDown(envelope.Domain, coolUntil);
+                    LogThrottled(envelope.Domain, detail, coolUntil);
+                    hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, earliest: coolUntil));
+                    break;
+                case DeliveryOutcome.Deferred:
+                    hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, earliest: null));
+                    break;
+                case DeliveryOutcome.Delivered:
+                    break;
+            }
+        }
+
+        await Task.WhenAll(hops).ConfigureAwait(false);
+        await acknowledger.AckAsync(work.DeliveryTag).ConfigureAwait(false);
+        LogSent(work.Properties.MessageId, envelope.Domain, report.Accepted.Count, report.Refused.Count);
+    }
+
+    private Task RetryLaterAsync(EgressWork work, EgressEnvelope envelope, List<string> recipients, int attempts, string reply, DateTimeOffset? earliest)
+    {
+        var decision = services.RetryPolicy.Next(attempts, envelope.AcceptedAt, envelope.Mail.NotAfter, Random.Shared);
+        if (decision.At is not { } at)
+        {
+            LogSettled(work.Properties.MessageId, envelope.Domain, decision.Reason!, $"{decision.Detail}; last reply: {reply}");
+            return PublishCopyAsync(work, QueueNames.Parked, recipients,
+                [.. NextHop.Reason(decision.Reason!, $"{decision.Detail}; last reply: {reply}"), new(MailHeaders.Attempts, (long)attempts)]);
+        }
+
+        var notBefore = Latest(at, earliest)!.Value;
+        return PublishCopyAsync(work, QueueNames.Delay(egress, services.Tiers.For(notBefore - _time.GetUtcNow())), recipients,
+            DelayHeaders(notBefore, slotted: false, attempts, reply));
+    }
+
+    private Task ParkAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, string reason, string detail)
+    {
+        LogSettled(work.Properties.MessageId, envelope.Domain, reason, detail);
+        return MoveAsync(work, QueueNames.Parked, NextHop.Reason(reason, detail), recipients);
+    }
+
+    private Task DelayAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, DateTimeOffset notBefore, bool slotted, int attempts, string? reply)
+    {
+        var tier = services.Tiers.For(notBefore - _time.GetUtcNow());
+        return MoveAsync(work, QueueNames.Delay(egress, tier), DelayHeaders(notBefore, slotted, attempts, reply), recipients);
+    }
+
+    private static KeyValuePair<string, object?>[] DelayHeaders(DateTimeOffset notBefore, bool slotted, int attempts, string? reply) =>
+    [
+        new(MailHeaders.NotBefore, notBefore.ToUnixTimeMilliseconds()),
+        new(MailHeaders.Slotted, slotted ? 1L : null),
+        new(MailHeaders.Attempts, (long)attempts),
+        new(MailHeaders.LastReply, reply),
+    ];
+
+    /// <summary>Publishes the next hop (confirmed), then acks the original.</summary>
+    private async Task MoveAsync(EgressWork work, string queue, KeyValuePair<string, object?>[] headers, IReadOnlyList<string>? recipients = null)
+    {
+        await PublishCopyAsync(work, queue, recipients, headers).ConfigureAwait(false);
+        await acknowledger.AckAsync(work.DeliveryTag).ConfigureAwait(false);
+    }
+
+    private Task PublishCopyAsync(EgressWork work, string queue, IReadOnlyList<string>? recipients, KeyValuePair<string, object?>[] headers)
+    {
+        IEnumerable<KeyValuePair<string, object?>> all = recipients is null
+            ? headers
+            : headers.Append(new(MailHeaders.Recipients, EgressEnvelope.EncodeRecipients(recipients)));
+        return publisher.PublishAsync(queue, work.Body, NextHop.From(work.Properties, all), CancellationToken.None);
+    }
+
+    private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) =>
+        a is null ? b : b is null ? a : a > b ? a : b;
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Message {MessageId} to {Domain}: {Accepted} accepted, {Refused} refused.")]
+    private partial void LogSent(string? messageId, string domain, int accepted, int refused);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} to {Domain}: {Reason}: {Detail}")]
+    private partial void LogSettled(string? messageId, string domain, string reason, string? detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Domain} throttles ({Reply}); pausing it until {Until:O}.")]
+    private partial void LogThrottled(string domain, string reply, DateTimeOffset until);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Egress {Egress}: the smarthost failed; every send waits {Seconds:0.#} s.")]
+    private partial void LogConnectionFailure(Exception exception, string egress, double seconds);
+}

@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Options;
+using Sluice.Worker.Retry;
+
+namespace Sluice.Worker.Scheduling;
+
+/// <summary>
+/// Backs the whole egress off when the smarthost cannot be reached (connect, TLS, AUTH, I/O):
+/// every sender waits, with exponential backoff, and the messages stay where they are.
+/// </summary>
+public sealed class EgressGate(IOptions<RetryOptions> options, TimeProvider time)
+{
+    private readonly Lock _gate = new();
+    private int _failures;
+    private DateTimeOffset _closedUntil = DateTimeOffset.MinValue;
+
+    public DateTimeOffset ClosedUntil
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _closedUntil;
+            }
+        }
+    }
+
+    /// <summary>Records a failure and returns how long the egress now waits.</summary>
+    public TimeSpan Failed()
+    {
+        lock (_gate)
+        {
+            _failures++;
+            var initial = options.Value.InitialConnectionBackoff;
+            double ms = Math.Min(initial.TotalMilliseconds * Math.Pow(2, Math.Min(_failures - 1, 30)), options.Value.MaxConnectionBackoff.TotalMilliseconds);
+            var backoff = TimeSpan.FromMilliseconds(ms);
+            var until = time.GetUtcNow() + backoff;
+            if (until > _closedUntil)
+            {
+                _closedUntil = until;
+            }
+
+            return backoff;
+        }
+    }
+
+    public void Succeeded()
+    {
+        lock (_gate)
+        {
+            _failures = 0;
+            _closedUntil = DateTimeOffset.MinValue;
+        }
+    }
+
+    /// <summary>Waits until the egress is open again.</summary>
+    public async Task WaitOpenAsync(CancellationToken cancellationToken)
+    {
+        var wait = ClosedUntil - time.GetUtcNow();
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using Sluice.Worker.Broker;
+using Sluice.Worker.Sending;
+using Sluice.Worker.Settlement;
+using Sluice.Worker.Topology;
+
+namespace Sluice.Worker.Scheduling;
+
+/// <summary>
+/// One tenure as the owner of an egress: consume its due and fresh queues, hand deliveries to one
+/// sender per SMTP connection, and on shutdown drain in order (DESIGN.md §4, Wolverine): stop
+/// consuming, requeue what was not started, finish the sends in flight, settle, close.
+/// Ends when stopping is requested or the broker connection is lost.
+/// </summary>
+internal sealed partial class EgressSession(
+    string egress,
+    IConnection connection,
+    EgressServices services,
+    IOptions<LimitOptions> limits,
+    IOptions<SmtpOptions> smtp,
+    IOptions<SchedulerOptions> scheduler,
+    IOptions<BrokerOptions> broker,
+    ILogger logger)
+{
+    private volatile bool _stopping;
+
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.ConnectionShutdownAsync += (_, _) =>
+        {
+            lost.TrySetResult();
+            return Task.CompletedTask;
+        };
+
+        using var limiters = new DomainLimiters(limits, services.Time);
+        limiters.HoldWindowsFromNow();
+        var planner = new SlotPlanner(limits, services.Time);
+        var gate = new EgressGate(services.RetryOptions, services.Time);
+        await using var publisher = await HopPublisher.CreateAsync(connection, broker.Value.PublishTimeout, stoppingToken).ConfigureAwait(false);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken).ConfigureAwait(false);
+        using var acknowledger = new Acknowledger(channel);
+        await channel.BasicQosAsync(0, scheduler.Value.Prefetch, global: false, stoppingToken).ConfigureAwait(false);
+
+        var work = Channel.CreateUnbounded<EgressWork>(new UnboundedChannelOptions { SingleWriter = true });
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += async (_, delivery) =>
+        {
+            if (_stopping)
+            {
+                await acknowledger.RequeueAsync(delivery.DeliveryTag).ConfigureAwait(false);
+                return;
+            }
+
+            // The body buffer belongs to the client library only until this callback returns.
+            work.Writer.TryWrite(new EgressWork(delivery.Body.ToArray(), delivery.BasicProperties, delivery.DeliveryTag));
+        };
+
+        var dispatcher = new EgressDispatcher(egress, services, limiters, planner, gate, publisher, acknowledger, logger);
+        var senders = Enumerable.Range(0, smtp.Value.Connections)
+            .Select(_ => SendLoopAsync(work.Reader, dispatcher, acknowledger, stoppingToken))
+            .ToList();
+
+        // Due mail first: it has waited already.
+        string[] tags =
+        [
+            await channel.BasicConsumeAsync(QueueNames.Due(egress), autoAck: false, consumer, stoppingToken).ConfigureAwait(false),
+            await channel.BasicConsumeAsync(QueueNames.Egress(egress), autoAck: false, consumer, stoppingToken).ConfigureAwait(false),
+        ];
+        LogOwning(egress, smtp.Value.Connections);
+
+        await Task.WhenAny(lost.Task, Task.Delay(Timeout.Infinite, stoppingToken)).ConfigureAwait(false);
+        _stopping = true;
+        if (!lost.Task.IsCompleted)
+        {
+            foreach (string tag in tags)
+            {
+                await channel.BasicCancelAsync(tag, noWait: false, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        work.Writer.TryComplete();
+        await Task.WhenAll(senders).ConfigureAwait(false);
+        LogReleased(egress, lost.Task.IsCompleted ? "the broker connection was lost" : "shutting down");
+        if (!lost.Task.IsCompleted)
+        {
+            await channel.CloseAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task SendLoopAsync(ChannelReader<EgressWork> reader, EgressDispatcher dispatcher, Acknowledger acknowledger, CancellationToken stoppingToken)
+    {
+        await using var connectionToSmarthost = new SmtpConnection(smtp.Value);
+        await foreach (var item in reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            if (_stopping)
+            {
+                // Not started: give it back untouched rather than make shutdown wait for it.
+                await acknowledger.RequeueAsync(item.DeliveryTag).ConfigureAwait(false);
+                continue;
+            }
+
+            try
+            {
+                await dispatcher.HandleAsync(item, connectionToSmarthost, stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Unsettled: requeue it. The egress queue's delivery limit stops a message that fails here every time.
+                LogUnsettled(e, item.Properties.MessageId);
+                await acknowledger.RequeueAsync(item.DeliveryTag).ConfigureAwait(false);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "This worker now owns egress {Egress} ({Connections} SMTP connections).")]
+    private partial void LogOwning(string egress, int connections);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Released egress {Egress}: {Why}.")]
+    private partial void LogReleased(string egress, string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} could not be settled; it is requeued.")]
+    private partial void LogUnsettled(Exception exception, string? messageId);
+}

@@ -1,0 +1,53 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Sluice.Worker.Sending;
+
+/// <summary>The smarthost every egress sends through (configuration section <c>Smtp</c>).</summary>
+public sealed class SmtpOptions
+{
+    public const string SectionName = "Smtp";
+
+    [Required]
+    public string Host { get; set; } = "localhost";
+
+    [Range(1, 65535)]
+    public int Port { get; set; } = 587;
+
+    public SmtpSecurity Security { get; set; } = SmtpSecurity.StartTlsRequired;
+
+    /// <summary>AUTH user; empty means no authentication.</summary>
+    public string? UserName { get; set; }
+
+    public string? Password { get; set; }
+
+    /// <summary>The name Sluice gives in EHLO; empty uses the machine name.</summary>
+    public string? HeloName { get; set; }
+
+    /// <summary>SMTP connections per egress: one per concurrent send, reused across messages.</summary>
+    [Range(1, 1000)]
+    public int Connections { get; set; } = 8;
+
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest wait for any one SMTP reply (MailKit's per-command timeout).</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Check the smarthost certificate's revocation (needs the CA's OCSP/CRL servers to be reachable).</summary>
+    public bool CheckCertificateRevocation { get; set; } = true;
+}
+
+/// <summary>How the connection to the smarthost is protected.</summary>
+public enum SmtpSecurity
+{
+    /// <summary>STARTTLS, refusing to send if the server does not offer it.</summary>
+    StartTlsRequired,
+
+    /// <summary>STARTTLS when offered, plain otherwise.</summary>
+    StartTlsWhenAvailable,
+
+    /// <summary>TLS from the first byte (port 465).</summary>
+    Tls,
+
+    /// <summary>No encryption (a smarthost on loopback or a trusted network).</summary>
+    None,
+}

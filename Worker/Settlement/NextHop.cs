@@ -1,0 +1,58 @@
+using RabbitMQ.Client;
+using Sluice.Worker.Delivery;
+
+namespace Sluice.Worker.Settlement;
+
+/// <summary>Builds the properties of a message's next hop: the original's identity plus changed headers.</summary>
+public static class NextHop
+{
+    public static BasicProperties From(IReadOnlyBasicProperties original, IEnumerable<KeyValuePair<string, object?>> changedHeaders)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        ArgumentNullException.ThrowIfNull(changedHeaders);
+        var headers = original.Headers is null
+            ? new Dictionary<string, object?>(StringComparer.Ordinal)
+            : new Dictionary<string, object?>(original.Headers, StringComparer.Ordinal);
+
+        // The broker's own dead-letter bookkeeping describes the previous hop, not this one.
+        headers.Remove("x-death");
+        headers.Remove("x-first-death-exchange");
+        headers.Remove("x-first-death-queue");
+        headers.Remove("x-first-death-reason");
+        headers.Remove("x-last-death-exchange");
+        headers.Remove("x-last-death-queue");
+        headers.Remove("x-last-death-reason");
+        headers.Remove("x-delivery-count");
+        foreach (var (name, value) in changedHeaders)
+        {
+            if (value is null)
+            {
+                headers.Remove(name);
+            }
+            else
+            {
+                headers[name] = value;
+            }
+        }
+
+        return new BasicProperties
+        {
+            MessageId = original.MessageId,
+            ContentType = original.ContentType,
+            Type = original.Type,
+            Timestamp = original.Timestamp,
+            CorrelationId = original.CorrelationId,
+            DeliveryMode = DeliveryModes.Persistent,
+            Headers = headers,
+        };
+    }
+
+    /// <summary>Headers that send a message to <c>mail.failed</c> or <c>mail.parked</c>.</summary>
+    public static KeyValuePair<string, object?>[] Reason(string reason, string detail) =>
+    [
+        new(MailHeaders.Reason, reason),
+        new(MailHeaders.Detail, Truncate(detail, 4000)),
+    ];
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";
+}
