@@ -30,7 +30,13 @@ public static class PipelineConfiguration
             // the gap between the two varies by more than the production default, so give it room.
             new("Limits:Margin", "00:00:00.200"),
         };
-        settings.AddRange(extra.Select(e => new KeyValuePair<string, string?>(e.Key, e.Value)));
-        return settings;
+        // Later values win, as in any configuration source.
+        var merged = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in settings.Concat(extra.Select(e => new KeyValuePair<string, string?>(e.Key, e.Value))))
+        {
+            merged[key] = value;
+        }
+
+        return [.. merged];
     }
 }

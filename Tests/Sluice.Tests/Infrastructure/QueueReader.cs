@@ -23,23 +23,35 @@ public static class QueueReader
     /// Waits for the next delivery on <paramref name="queue"/> with a consumer (quorum queues with a
     /// single active consumer refuse basic.get). The timeout only guards against a hang.
     /// </summary>
-    public static async Task<BasicDeliverEventArgs> NextDeliveryAsync(IConnection connection, string queue, TimeSpan hangGuard)
+    public static async Task<BasicDeliverEventArgs> NextDeliveryAsync(IConnection connection, string queue, TimeSpan hangGuard) =>
+        (await TakeAsync(connection, queue, 1, hangGuard))[0];
+
+    /// <summary>Takes (and acks) exactly <paramref name="count"/> messages, waiting for them with a consumer.</summary>
+    public static async Task<IReadOnlyList<BasicDeliverEventArgs>> TakeAsync(IConnection connection, string queue, int count, TimeSpan hangGuard)
     {
         await using var channel = await connection.CreateChannelAsync();
-        var received = new TaskCompletionSource<BasicDeliverEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // The prefetch keeps the broker from handing this consumer more than it will take.
+        await channel.BasicQosAsync(0, (ushort)count, global: false);
+        var taken = new List<BasicDeliverEventArgs>();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += async (_, delivery) =>
         {
             // The body buffer is only valid during the handler: copy it.
-            var copy = new BasicDeliverEventArgs(delivery.ConsumerTag, delivery.DeliveryTag, delivery.Redelivered,
-                delivery.Exchange, delivery.RoutingKey, delivery.BasicProperties, delivery.Body.ToArray());
+            taken.Add(new BasicDeliverEventArgs(delivery.ConsumerTag, delivery.DeliveryTag, delivery.Redelivered,
+                delivery.Exchange, delivery.RoutingKey, delivery.BasicProperties, delivery.Body.ToArray()));
             await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false);
-            received.TrySetResult(copy);
+            if (taken.Count == count)
+            {
+                done.TrySetResult();
+            }
         };
         string tag = await channel.BasicConsumeAsync(queue, autoAck: false, consumer);
         try
         {
-            return await received.Task.WaitAsync(hangGuard);
+            await done.Task.WaitAsync(hangGuard);
+            return taken;
         }
         finally
         {
