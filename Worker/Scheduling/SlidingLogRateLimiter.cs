@@ -5,9 +5,9 @@ namespace Sluice.Worker.Scheduling;
 /// <summary>
 /// An exact sliding-window limiter: a permit taken at <c>t</c> comes back at <c>t + window</c>, so no
 /// window of that length, aligned or not, ever holds more than the limit. The library's
-/// <see cref="SlidingWindowRateLimiter"/> counts in segments and can admit up to one segment's worth too
-/// many in an unaligned window (a test shows it), which is exactly what a receiver's own sliding count
-/// punishes. Plugs into <see cref="PartitionedRateLimiter"/> like any other <see cref="RateLimiter"/>;
+/// <see cref="SlidingWindowRateLimiter"/> counts in segments: permits taken at the end of a segment come
+/// back a window after the segment's start, so an unaligned window can hold up to one segment's worth
+/// too many, which is exactly what a receiver's own sliding count punishes. Plugs into <see cref="PartitionedRateLimiter"/> like any other <see cref="RateLimiter"/>;
 /// a refusal carries <see cref="MetadataName.RetryAfter"/> = when enough permits come back.
 /// Never queues: a caller that is refused goes elsewhere (a delay tier) instead of waiting.
 /// </summary>
