@@ -8,17 +8,17 @@ public abstract record Admission
     /// <summary>Send now; dispose the lease when the SMTP transaction is over (frees the concurrency slot).</summary>
     public sealed record Granted(IDisposable Lease) : Admission;
 
-    /// <summary>The domain's window is full; permits come back after <paramref name="RetryAfter"/>.</summary>
-    public sealed record RateLimited(TimeSpan RetryAfter) : Admission;
+    /// <summary>The domain's window is full; <paramref name="Limiter"/> says when its permits come back.</summary>
+    public sealed record RateLimited(SlidingLogRateLimiter Limiter) : Admission;
 
     /// <summary>The domain already has as many transactions open as it allows.</summary>
     public sealed record Busy : Admission;
 
-    internal sealed class Leases(RateLimitLease concurrency, RateLimitLease rate) : IDisposable
+    internal sealed class Leases(RateLimitLease concurrency, RateLimitLease? rate) : IDisposable
     {
         public void Dispose()
         {
-            rate.Dispose();
+            rate?.Dispose();
             concurrency.Dispose();
         }
     }

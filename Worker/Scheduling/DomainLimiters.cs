@@ -1,20 +1,27 @@
+using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace Sluice.Worker.Scheduling;
 
 /// <summary>
-/// The limits of one egress, partitioned by recipient domain: a concurrency limiter and an exact
-/// sliding-window rate limiter per domain (System.Threading.RateLimiting partitions). Permits are
-/// recipients. Checks concurrency first because a refused concurrency permit is simply returned,
-/// while a rate permit once taken is spent: so a refusal at either level costs the other nothing.
+/// The limits of one egress, per recipient domain: a concurrency limiter (a System.Threading.RateLimiting
+/// partition) and an exact sliding-window rate limiter. Permits are recipients. Concurrency is checked
+/// first because a concurrency permit is returned when refused further on, while a rate permit once
+/// taken is spent: so a refusal at either level costs the other nothing.
 /// </summary>
 public sealed class DomainLimiters : IDisposable
 {
+    /// <summary>
+    /// Senders that may wait for a domain's concurrency slot (a send to that domain finishing, not a
+    /// clock). More than this are turned away, so one slow domain cannot tie up every connection.
+    /// </summary>
+    public const int ConcurrencyWaiters = 2;
+
     private readonly LimitOptions _options;
     private readonly TimeProvider _time;
     private readonly PartitionedRateLimiter<string> _concurrency;
-    private readonly PartitionedRateLimiter<string> _rate;
+    private readonly ConcurrentDictionary<string, SlidingLogRateLimiter?> _rate = new(StringComparer.Ordinal);
     private DateTimeOffset _takeoverAt = DateTimeOffset.MinValue;
 
     public DomainLimiters(IOptions<LimitOptions> options, TimeProvider time)
@@ -23,10 +30,12 @@ public sealed class DomainLimiters : IDisposable
         _options = options.Value;
         _time = time;
         _concurrency = PartitionedRateLimiter.Create<string, string>(domain => RateLimitPartition.GetConcurrencyLimiter(
-            domain, d => new ConcurrencyLimiterOptions { PermitLimit = _options.For(d).Concurrency, QueueLimit = 0 }));
-        _rate = PartitionedRateLimiter.Create<string, string>(domain => _options.For(domain).PermitLimit is null
-            ? RateLimitPartition.GetNoLimiter(domain)
-            : RateLimitPartition.Get(domain, CreateRateLimiter));
+            domain, d => new ConcurrencyLimiterOptions
+            {
+                PermitLimit = _options.For(d).Concurrency,
+                QueueLimit = ConcurrencyWaiters,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            }));
     }
 
     /// <summary>
@@ -41,22 +50,27 @@ public sealed class DomainLimiters : IDisposable
         }
     }
 
-    public Admission TryAdmit(string domain, int recipients)
+    public async ValueTask<Admission> AdmitAsync(string domain, int recipients, CancellationToken cancellationToken)
     {
-        var concurrency = _concurrency.AttemptAcquire(domain);
+        var concurrency = await _concurrency.AcquireAsync(domain, 1, cancellationToken).ConfigureAwait(false);
         if (!concurrency.IsAcquired)
         {
             concurrency.Dispose();
             return new Admission.Busy();
         }
 
-        var rate = _rate.AttemptAcquire(domain, recipients);
+        var limiter = _rate.GetOrAdd(domain, CreateRateLimiter);
+        if (limiter is null)
+        {
+            return new Admission.Granted(new Admission.Leases(concurrency, null));
+        }
+
+        var rate = limiter.AttemptAcquire(recipients);
         if (!rate.IsAcquired)
         {
-            var retryAfter = rate.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : _options.For(domain).Window;
             rate.Dispose();
             concurrency.Dispose();
-            return new Admission.RateLimited(retryAfter);
+            return new Admission.RateLimited(limiter);
         }
 
         return new Admission.Granted(new Admission.Leases(concurrency, rate));
@@ -65,15 +79,23 @@ public sealed class DomainLimiters : IDisposable
     public void Dispose()
     {
         _concurrency.Dispose();
-        _rate.Dispose();
+        foreach (var limiter in _rate.Values)
+        {
+            limiter?.Dispose();
+        }
     }
 
-    private SlidingLogRateLimiter CreateRateLimiter(string domain)
+    private SlidingLogRateLimiter? CreateRateLimiter(string domain)
     {
         var limit = _options.For(domain);
+        if (limit.PermitLimit is not int permits)
+        {
+            return null;
+        }
+
         var window = limit.Window + _options.Margin;
-        var limiter = new SlidingLogRateLimiter(limit.PermitLimit!.Value, window, _time);
-        if (_takeoverAt != DateTimeOffset.MinValue && _time.GetUtcNow() < _takeoverAt + limit.Window)
+        var limiter = new SlidingLogRateLimiter(permits, window, _time);
+        if (_takeoverAt != DateTimeOffset.MinValue && _time.GetUtcNow() < _takeoverAt + window)
         {
             limiter.HoldUntil(_takeoverAt + window);
         }

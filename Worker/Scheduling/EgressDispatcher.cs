@@ -64,14 +64,14 @@ public sealed partial class EgressDispatcher(
                 continue;
             }
 
-            switch (limiters.TryAdmit(envelope.Domain, envelope.Recipients.Count))
+            switch (await limiters.AdmitAsync(envelope.Domain, envelope.Recipients.Count, stopping).ConfigureAwait(false))
             {
                 case Admission.Busy:
                     await DelayAsync(work, envelope, envelope.Recipients, envelope.NotBefore ?? now, envelope.Slotted, envelope.Attempts, null).ConfigureAwait(false);
                     return;
                 case Admission.RateLimited limited:
                     // A message whose reserved slot has come keeps it and retries shortly; others get the next free slot.
-                    var slot = envelope.Slotted ? envelope.NotBefore ?? now : planner.Reserve(envelope.Domain, envelope.Recipients.Count, limited.RetryAfter);
+                    var slot = envelope.Slotted ? envelope.NotBefore ?? now : planner.Reserve(envelope.Domain, envelope.Recipients.Count, limited.Limiter);
                     await DelayAsync(work, envelope, envelope.Recipients, slot, slotted: true, envelope.Attempts, null).ConfigureAwait(false);
                     return;
                 case Admission.Granted granted:

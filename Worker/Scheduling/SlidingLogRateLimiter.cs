@@ -58,6 +58,27 @@ public sealed class SlidingLogRateLimiter : RateLimiter
         }
     }
 
+    /// <summary>
+    /// When each of the limit's permits is (or becomes) free, earliest first: <c>now</c> for the free
+    /// ones, then the expiry of every held permit. The slot planner lays deferred mail onto this.
+    /// </summary>
+    public IReadOnlyList<DateTimeOffset> PermitFreeTimes()
+    {
+        lock (_gate)
+        {
+            long now = Now;
+            Expire(now);
+            var times = new List<DateTimeOffset>(_permitLimit);
+            times.AddRange(Enumerable.Repeat(new DateTimeOffset(now, TimeSpan.Zero), _permitLimit - _held));
+            foreach (var (at, permits) in _log)
+            {
+                times.AddRange(Enumerable.Repeat(new DateTimeOffset(Math.Max(at + _windowTicks, now), TimeSpan.Zero), permits));
+            }
+
+            return times;
+        }
+    }
+
     public override RateLimiterStatistics GetStatistics()
     {
         lock (_gate)

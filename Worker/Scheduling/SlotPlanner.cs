@@ -3,43 +3,53 @@ using Microsoft.Extensions.Options;
 namespace Sluice.Worker.Scheduling;
 
 /// <summary>
-/// Virtual scheduling for mail that is over its domain's budget: each deferred message is given the
-/// slot it would get if the domain's backlog went out at exactly the domain's rate, so it comes back
-/// from the delay tiers about when it can be sent, and a backlog of N moves through the broker a
-/// bounded number of times instead of once per retry interval. Also holds per-domain cool-downs
-/// after a throttle reply. Only the egress's owner uses it, so it is in-process state.
+/// Virtual scheduling for mail over its domain's budget: each deferred message is given the moment a
+/// permit will be free for it, laid onto the limiter's own schedule (when each permit comes back, and
+/// again a window later for every further round), as if the domain's backlog went out at exactly its
+/// limit. So a message comes back from the delay tiers about when it can be sent, and a backlog of N
+/// moves through the broker a bounded number of times instead of once per retry interval. Also holds
+/// per-domain cool-downs after a throttle reply. Only the egress's owner uses it: in-process state.
 /// </summary>
 public sealed class SlotPlanner(IOptions<LimitOptions> options, TimeProvider time)
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, DateTimeOffset> _nextSlot = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Plan> _plans = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _coolUntil = new(StringComparer.Ordinal);
 
-    /// <summary>Reserves the next slot of a domain for a message.</summary>
+    /// <summary>Reserves the next free slot of a domain for a message.</summary>
     /// <param name="domain">The recipient domain.</param>
     /// <param name="recipients">The message's recipients in that domain (permits).</param>
-    /// <param name="retryAfter">When the limiter says permits come back at the earliest.</param>
-    public DateTimeOffset Reserve(string domain, int recipients, TimeSpan retryAfter)
+    /// <param name="limiter">The domain's limiter, asked for its permits' free times when a new plan starts.</param>
+    public DateTimeOffset Reserve(string domain, int recipients, SlidingLogRateLimiter limiter)
     {
+        ArgumentNullException.ThrowIfNull(limiter);
         var limit = options.Value.For(domain);
+        int permitLimit = limit.PermitLimit ?? int.MaxValue;
+        var round = limit.Window + options.Value.Margin;
         var now = time.GetUtcNow();
         lock (_gate)
         {
-            var slot = now + retryAfter;
-            if (_nextSlot.TryGetValue(domain, out var next) && next > slot)
+            // A plan lasts while it has slots ahead; after that the limiter's present state is the truth again.
+            if (!_plans.TryGetValue(domain, out var plan) || plan.LastSlot < now)
             {
-                slot = next;
+                plan = _plans[domain] = new Plan(limiter.PermitFreeTimes());
             }
 
+            int needed = Math.Min(recipients, permitLimit);
+            long last = plan.Cursor + needed - 1;
+            plan.Cursor += needed;
+            int count = Math.Max(plan.FreeTimes.Count, 1);
+            var slot = (plan.FreeTimes.Count == 0 ? now : plan.FreeTimes[(int)(last % count)]) + (round * (last / count));
             if (_coolUntil.TryGetValue(domain, out var cool) && cool > slot)
             {
                 slot = cool;
             }
 
-            var spacing = limit.PermitLimit is int permits
-                ? TimeSpan.FromTicks((limit.Window + options.Value.Margin).Ticks * Math.Min(recipients, permits) / permits)
-                : TimeSpan.Zero;
-            _nextSlot[domain] = slot + spacing;
+            if (slot > plan.LastSlot)
+            {
+                plan.LastSlot = slot;
+            }
+
             return slot;
         }
     }
@@ -53,6 +63,9 @@ public sealed class SlotPlanner(IOptions<LimitOptions> options, TimeProvider tim
             {
                 _coolUntil[domain] = until;
             }
+
+            // Slots planned before the throttle assumed a rate the receiver just refused.
+            _plans.Remove(domain);
         }
     }
 
@@ -74,5 +87,14 @@ public sealed class SlotPlanner(IOptions<LimitOptions> options, TimeProvider tim
 
             return null;
         }
+    }
+
+    private sealed class Plan(IReadOnlyList<DateTimeOffset> freeTimes)
+    {
+        public IReadOnlyList<DateTimeOffset> FreeTimes { get; } = freeTimes;
+
+        public long Cursor { get; set; }
+
+        public DateTimeOffset LastSlot { get; set; } = DateTimeOffset.MinValue;
     }
 }

@@ -16,35 +16,46 @@ public sealed class SlotPlannerTests
     });
 
     [Fact]
-    public void Deferred_messages_get_slots_spaced_at_the_domains_rate_from_when_permits_return()
+    public void Deferred_messages_get_the_slots_when_permits_come_back_round_after_round()
     {
-        var planner = new SlotPlanner(Limits(10, TimeSpan.FromSeconds(10)), _time);
-        var now = _time.GetUtcNow();
+        var window = TimeSpan.FromSeconds(10);
+        var planner = new SlotPlanner(Limits(4, window), _time);
+        using var limiter = new SlidingLogRateLimiter(4, window, _time);
+        var start = _time.GetUtcNow();
+        Assert.True(limiter.AttemptAcquire(3).IsAcquired);   // a burst at 0 s
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.True(limiter.AttemptAcquire(1).IsAcquired);   // one more at 2 s
 
-        Assert.Equal(now + TimeSpan.FromSeconds(3), planner.Reserve("x.example", 1, TimeSpan.FromSeconds(3)));
-        Assert.Equal(now + TimeSpan.FromSeconds(4), planner.Reserve("x.example", 2, TimeSpan.FromSeconds(3)));
-        Assert.Equal(now + TimeSpan.FromSeconds(6), planner.Reserve("x.example", 1, TimeSpan.FromSeconds(3)));
-        Assert.Equal(now + TimeSpan.FromSeconds(3), planner.Reserve("y.example", 1, TimeSpan.FromSeconds(3)));
+        var slots = Enumerable.Range(0, 9).Select(_ => planner.Reserve("x.example", 1, limiter) - start).ToList();
+
+        // Three permits return at 10 s and one at 12 s; each round repeats a window later.
+        Assert.Equal([10, 10, 10, 12, 20, 20, 20, 22, 30], slots.Select(s => s.TotalSeconds));
+        Assert.Equal(start + TimeSpan.FromSeconds(30), planner.Reserve("x.example", 2, limiter)); // the 10th and 11th permits
     }
 
     [Fact]
-    public void Once_the_reserved_slots_are_in_the_past_a_new_deferral_starts_from_the_limiter_again()
+    public void Once_the_planned_slots_are_past_a_new_plan_starts_from_the_limiter_again()
     {
-        var planner = new SlotPlanner(Limits(10, TimeSpan.FromSeconds(10)), _time);
-        planner.Reserve("x.example", 5, TimeSpan.Zero);
+        var window = TimeSpan.FromSeconds(10);
+        var planner = new SlotPlanner(Limits(1, window), _time);
+        using var limiter = new SlidingLogRateLimiter(1, window, _time);
+        Assert.True(limiter.AttemptAcquire(1).IsAcquired);
+        planner.Reserve("x.example", 1, limiter);
         _time.Advance(TimeSpan.FromMinutes(1));
-        Assert.Equal(_time.GetUtcNow() + TimeSpan.FromSeconds(2), planner.Reserve("x.example", 1, TimeSpan.FromSeconds(2)));
+        Assert.True(limiter.AttemptAcquire(1).IsAcquired);
+        Assert.Equal(_time.GetUtcNow() + window, planner.Reserve("x.example", 1, limiter));
     }
 
     [Fact]
     public void A_cool_down_pushes_slots_past_it_and_ends_on_time()
     {
         var planner = new SlotPlanner(Limits(10, TimeSpan.FromSeconds(10)), _time);
+        using var limiter = new SlidingLogRateLimiter(10, TimeSpan.FromSeconds(10), _time);
         var until = _time.GetUtcNow() + TimeSpan.FromMinutes(1);
         planner.CoolDown("x.example", until);
 
         Assert.Equal(until, planner.CoolingUntil("x.example"));
-        Assert.Equal(until, planner.Reserve("x.example", 1, TimeSpan.Zero));
+        Assert.Equal(until, planner.Reserve("x.example", 1, limiter));
         Assert.Null(planner.CoolingUntil("y.example"));
         _time.Advance(TimeSpan.FromMinutes(1));
         Assert.Null(planner.CoolingUntil("x.example"));
