@@ -45,6 +45,7 @@ public sealed class ReceivingSimulator : IAsyncDisposable
         var services = new ServiceProvider();
         services.Add(new RecordingMailboxFilter(policy, this));
         services.Add(new RecordingMessageStore(this));
+        services.Add(new NoDelayEndpointListenerFactory());
         var server = new SmtpServer.SmtpServer(serverOptions, services);
         _serving = server.StartAsync(_stop.Token);
     }

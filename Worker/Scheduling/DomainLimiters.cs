@@ -12,12 +12,6 @@ namespace Sluice.Worker.Scheduling;
 /// </summary>
 public sealed class DomainLimiters : IDisposable
 {
-    /// <summary>
-    /// Senders that may wait for a domain's concurrency slot (a send to that domain finishing, not a
-    /// clock). More than this are turned away, so one slow domain cannot tie up every connection.
-    /// </summary>
-    public const int ConcurrencyWaiters = 2;
-
     private readonly LimitOptions _options;
     private readonly TimeProvider _time;
     private readonly PartitionedRateLimiter<string> _concurrency;
@@ -33,7 +27,10 @@ public sealed class DomainLimiters : IDisposable
             domain, d => new ConcurrencyLimiterOptions
             {
                 PermitLimit = _options.For(d).Concurrency,
-                QueueLimit = ConcurrencyWaiters,
+                // As many senders may wait for a slot (for a send to that domain to finish, not for a
+                // clock) as may hold one; more are turned away, so one slow domain ties up at most twice
+                // its concurrency in connections and the rest keep serving other domains.
+                QueueLimit = _options.For(d).Concurrency,
                 QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             }));
     }
@@ -68,9 +65,10 @@ public sealed class DomainLimiters : IDisposable
         var rate = limiter.AttemptAcquire(recipients);
         if (!rate.IsAcquired)
         {
+            var retryAfter = rate.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : _options.For(domain).Window;
             rate.Dispose();
             concurrency.Dispose();
-            return new Admission.RateLimited(limiter);
+            return new Admission.RateLimited(retryAfter, limiter);
         }
 
         return new Admission.Granted(new Admission.Leases(concurrency, rate));

@@ -57,6 +57,13 @@ public sealed partial class EgressDispatcher(
                 return;
             }
 
+            if (waitUntil > now)
+            {
+                // Back from the tiers a little early (they come in fixed lengths): wait out the rest here,
+                // less than the shortest tier, rather than go round once more and come back that much late.
+                await Task.Delay(waitUntil.Value - now, _time, stopping).ConfigureAwait(false);
+            }
+
             await gate.WaitOpenAsync(stopping).ConfigureAwait(false);
             if (await smtp.EnsureConnectedAsync().ConfigureAwait(false) is { } connectFailure)
             {
@@ -69,6 +76,11 @@ public sealed partial class EgressDispatcher(
                 case Admission.Busy:
                     await DelayAsync(work, envelope, envelope.Recipients, envelope.NotBefore ?? now, envelope.Slotted, envelope.Attempts, null).ConfigureAwait(false);
                     return;
+                case Admission.RateLimited limited when envelope.Slotted && limited.RetryAfter < services.Tiers.Shortest:
+                    // Its slot has come and the permit is moments away (the sends before it ran a little late):
+                    // wait that out here rather than go round the shortest tier and come back late.
+                    await Task.Delay(limited.RetryAfter, _time, stopping).ConfigureAwait(false);
+                    continue;
                 case Admission.RateLimited limited:
                     // A message whose reserved slot has come keeps it and retries shortly; others get the next free slot.
                     var slot = envelope.Slotted ? envelope.NotBefore ?? now : planner.Reserve(envelope.Domain, envelope.Recipients.Count, limited.Limiter);

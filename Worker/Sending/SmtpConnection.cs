@@ -122,7 +122,20 @@ public sealed class SmtpConnection(SmtpOptions options) : IAsyncDisposable
 
         _client = client;
         using var deadline = new CancellationTokenSource(options.ConnectTimeout);
-        await client.ConnectAsync(options.Host, options.Port, SocketOptions(options.Security), deadline.Token).ConfigureAwait(false);
+        // SMTP is small writes answered by small replies: without TCP_NODELAY, Nagle's algorithm and
+        // delayed ACKs add ~40 ms to every transaction (measured against the simulator on loopback).
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(options.Host, options.Port, deadline.Token).ConfigureAwait(false);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        await client.ConnectAsync(socket, options.Host, options.Port, SocketOptions(options.Security), deadline.Token).ConfigureAwait(false);
         if (!string.IsNullOrEmpty(options.UserName))
         {
             await client.AuthenticateAsync(options.UserName, options.Password ?? string.Empty, deadline.Token).ConfigureAwait(false);

@@ -25,7 +25,7 @@ public sealed class SmtpOptions
 
     /// <summary>SMTP connections per egress: one per concurrent send, reused across messages.</summary>
     [Range(1, 1000)]
-    public int Connections { get; set; } = 8;
+    public int Connections { get; set; } = 16;
 
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

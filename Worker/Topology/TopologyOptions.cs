@@ -7,11 +7,15 @@ public sealed class TopologyOptions
 {
     public const string SectionName = "Topology";
 
-    /// <summary>Default delay tiers: short ones for the next free slot, long ones for cool-downs.</summary>
+    /// <summary>
+    /// Default delay tiers, about ×3 apart: a wait is covered by the longest tier that does not overshoot
+    /// it, then the next shorter ones, so tiers close together mean few hops (churn) per deferral.
+    /// </summary>
     public static readonly IReadOnlyList<TimeSpan> DefaultDelayTiers =
     [
-        TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30),
-        TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10), TimeSpan.FromHours(1),
+        TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30),
+        TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(3), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30),
+        TimeSpan.FromHours(1), TimeSpan.FromHours(3),
     ];
 
     /// <summary>

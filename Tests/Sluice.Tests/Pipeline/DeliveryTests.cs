@@ -26,7 +26,7 @@ public sealed class DeliveryTests
         await publisher.PublishAsync(mail);
         await simulator.WaitUntilAsync(s => s.DeliveredCount >= 3, HangGuard);
 
-        var deliveries = RecordChecks.Deliveries(simulator.Records);
+        var deliveries = RecordAnalysis.Deliveries(simulator.Records);
         string messageId = $"<{MessageIdentity.For(mail.Id, mail.From.Address)}>";
         Assert.Equal(
             [(messageId, "ann@one.example"), (messageId, "bob@two.example"), (messageId, "cat@two.example")],
@@ -78,6 +78,6 @@ public sealed class DeliveryTests
         Assert.StartsWith("550 5.1.1 Recipient address rejected: User unknown.", MailHeaders.GetString(failed.BasicProperties.Headers, MailHeaders.Detail), StringComparison.Ordinal);
         Assert.Equal("[\"nobody@corp.example\"]", MailHeaders.GetString(failed.BasicProperties.Headers, MailHeaders.Recipients));
         await simulator.WaitUntilAsync(s => s.DeliveredCount >= 1, HangGuard);
-        Assert.Equal("ann@corp.example", Assert.Single(RecordChecks.Deliveries(simulator.Records)).Key.Recipient);
+        Assert.Equal("ann@corp.example", Assert.Single(RecordAnalysis.Deliveries(simulator.Records)).Key.Recipient);
     }
 }

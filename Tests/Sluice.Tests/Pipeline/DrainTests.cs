@@ -39,14 +39,14 @@ public sealed class DrainTests
         var mails = await MailLoad.PublishAsync(publisher, [.. domains.Select(d => d.Domain)], perDomain: 334);
         await simulator.WaitUntilAsync(s => s.DeliveredCount >= mails.Count, HangGuard);
 
-        var deliveries = RecordChecks.Deliveries(simulator.Records);
+        var deliveries = RecordAnalysis.Deliveries(simulator.Records);
         var expected = mails.Select(m => ($"<{MessageIdentity.For(m.Id, m.From.Address)}>", m.To[0].Address)).Order().ToList();
         Assert.Equal(expected, deliveries.Keys.Select(k => (k.MessageId!, k.Recipient)).Order().ToList());
         Assert.All(deliveries, d => Assert.Equal(1, d.Value));
         Assert.All(simulator.Records.Where(r => r.Stage == ReplyRecord.RcptStage), r => Assert.Equal(250, r.Code));
         foreach (var (domain, limit) in domains)
         {
-            int most = RecordChecks.MaxAttemptsInAnyWindow(simulator.Records, domain, Window);
+            int most = RecordAnalysis.MaxAttemptsInAnyWindow(simulator.Records, domain, Window);
             Assert.True(most <= limit, $"{domain}: {most} recipients in one {Window.TotalSeconds} s window, limit {limit}");
         }
     }
@@ -103,11 +103,11 @@ public sealed class DrainTests
 
         int deliveredBeforeRestart = simulator.DeliveredCount;
         Assert.InRange(deliveredBeforeRestart, 40, mails.Count - 1);
-        Assert.All(RecordChecks.Deliveries(simulator.Records), d => Assert.Equal(1, d.Value));
+        Assert.All(RecordAnalysis.Deliveries(simulator.Records), d => Assert.Equal(1, d.Value));
 
         await using var second = await InProcessWorker.StartAsync(configuration);
         await simulator.WaitUntilAsync(s => s.DeliveredCount >= mails.Count, HangGuard);
-        var deliveries = RecordChecks.Deliveries(simulator.Records);
+        var deliveries = RecordAnalysis.Deliveries(simulator.Records);
         Assert.Equal(mails.Count, deliveries.Count);
         Assert.All(deliveries, d => Assert.Equal(1, d.Value));
     }

@@ -38,16 +38,16 @@ public sealed class FailoverTests
         first.Kill();
 
         await second.WaitForOutputAsync(Owning, HangGuard);
-        await simulator.WaitUntilAsync(s => s.DeliveredCount >= mails.Count && RecordChecks.Deliveries(s.Records).Count >= mails.Count, HangGuard);
+        await simulator.WaitUntilAsync(s => s.DeliveredCount >= mails.Count && RecordAnalysis.Deliveries(s.Records).Count >= mails.Count, HangGuard);
 
         // Nothing lost: every message reached its recipient. At most the killed owner's in-flight sends
         // (one per SMTP connection) can have gone out twice: sent, but not yet acked when it died.
-        var deliveries = RecordChecks.Deliveries(simulator.Records);
+        var deliveries = RecordAnalysis.Deliveries(simulator.Records);
         Assert.Equal(mails.Select(m => m.To[0].Address).Order(), deliveries.Keys.Select(k => k.Recipient).Order());
         Assert.InRange(deliveries.Values.Sum() - deliveries.Count, 0, 4);
         foreach (string domain in domains)
         {
-            int most = RecordChecks.MaxAttemptsInAnyWindow(simulator.Records, domain, TimeSpan.FromSeconds(1));
+            int most = RecordAnalysis.MaxAttemptsInAnyWindow(simulator.Records, domain, TimeSpan.FromSeconds(1));
             Assert.True(most <= limit, $"{domain}: {most} recipients in one window across the hand-over, limit {limit}");
         }
 

@@ -1,9 +1,7 @@
-using Sluice.Simulator;
-
-namespace Sluice.Tests.Infrastructure;
+namespace Sluice.Simulator;
 
 /// <summary>Judgements over the simulator's record (never over the worker's own counters).</summary>
-public static class RecordChecks
+public static class RecordAnalysis
 {
     /// <summary>The largest number of RCPT attempts to <paramref name="partition"/> in any window of <paramref name="window"/>.</summary>
     public static int MaxAttemptsInAnyWindow(IEnumerable<ReplyRecord> records, string partition, TimeSpan window)
@@ -26,6 +24,27 @@ public static class RecordChecks
         }
 
         return best;
+    }
+
+    /// <summary>
+    /// Accepted recipients of <paramref name="partition"/> ÷ what its limit allows over the time they
+    /// span: <c>limit × (span + window) ÷ window</c>, the most a sender that respects "at most limit in
+    /// any window" can get accepted between its first and last acceptance (1.00 = not a slot wasted).
+    /// </summary>
+    public static double Utilization(IEnumerable<ReplyRecord> records, string partition, int limit, TimeSpan window)
+    {
+        var times = records
+            .Where(r => r.Stage == ReplyRecord.RcptStage && r.Partition == partition && r.IsAccepted)
+            .Select(r => r.At)
+            .Order()
+            .ToList();
+        if (times.Count == 0)
+        {
+            return 0;
+        }
+
+        double windows = ((times[^1] - times[0]) + window) / window;
+        return times.Count / (limit * windows);
     }
 
     /// <summary>How many times each (Message-ID, recipient) was stored.</summary>

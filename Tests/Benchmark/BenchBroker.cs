@@ -1,0 +1,76 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Sluice.Benchmark;
+
+/// <summary>A throw-away virtual host on the local RabbitMQ (management API on 15672, guest/guest), and its publish count.</summary>
+internal sealed class BenchBroker : IAsyncDisposable
+{
+    private static readonly Uri Management = new("http://localhost:15672/api/");
+    private readonly HttpClient _http;
+
+    private BenchBroker(HttpClient http, string virtualHost)
+    {
+        _http = http;
+        VirtualHost = virtualHost;
+    }
+
+    public string VirtualHost { get; }
+
+    public IEnumerable<KeyValuePair<string, string?>> Configuration =>
+    [
+        new("Broker:HostName", "localhost"),
+        new("Broker:VirtualHost", VirtualHost),
+    ];
+
+    public static async Task<BenchBroker> CreateAsync(string purpose)
+    {
+        var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("guest:guest"u8.ToArray()));
+        string name = $"sluice-bench-{purpose}-{Guid.NewGuid().ToString("N")[..8]}";
+        (await http.PutAsync(Api("vhosts", name), null)).EnsureSuccessStatusCode();
+        (await http.PutAsync(Api("permissions", name, "guest"), JsonContent.Create(new { configure = ".*", write = ".*", read = ".*" }))).EnsureSuccessStatusCode();
+        return new BenchBroker(http, name);
+    }
+
+    /// <summary>Messages published into the vhost so far (the broker's own count; it lags by a few seconds).</summary>
+    public async Task<long> PublishedAsync()
+    {
+        using var document = JsonDocument.Parse(await _http.GetStringAsync(Api("vhosts", VirtualHost)));
+        return document.RootElement.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("publish", out var publish)
+            ? publish.GetInt64()
+            : 0;
+    }
+
+    /// <summary>Messages that entered each queue (published or dead-lettered into it), by queue.</summary>
+    public async Task<Dictionary<string, long>> EnteredPerQueueAsync()
+    {
+        using var document = JsonDocument.Parse(await _http.GetStringAsync(Api("queues", VirtualHost)));
+        return document.RootElement.EnumerateArray().ToDictionary(
+            q => q.GetProperty("name").GetString()!,
+            q => q.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("publish", out var p) ? p.GetInt64() : 0);
+    }
+
+    /// <summary>Messages in every queue of the vhost.</summary>
+    public async Task<long> QueuedAsync()
+    {
+        using var document = JsonDocument.Parse(await _http.GetStringAsync(Api("queues", VirtualHost)));
+        return document.RootElement.EnumerateArray().Sum(q => q.TryGetProperty("messages", out var m) ? m.GetInt64() : 0);
+    }
+
+    /// <summary>Messages in one queue of the vhost.</summary>
+    public async Task<long> QueuedAsync(string queue)
+    {
+        using var document = JsonDocument.Parse(await _http.GetStringAsync(Api("queues", VirtualHost, queue)));
+        return document.RootElement.TryGetProperty("messages", out var m) ? m.GetInt64() : 0;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var response = await _http.DeleteAsync(Api("vhosts", VirtualHost));
+        _http.Dispose();
+    }
+
+    private static Uri Api(params string[] segments) => new(Management, string.Join('/', segments.Select(Uri.EscapeDataString)));
+}

@@ -1,0 +1,53 @@
+using System.CommandLine;
+using Sluice.Benchmark;
+
+// sluice-bench: prints DESIGN.md §3's measures from one run against the local RabbitMQ and the simulator.
+// Figures, not pass/fail: the targets are printed beside them.
+var domains = new Option<int>("--domains") { Description = "Limited domains in the shaping run.", DefaultValueFactory = _ => 20 };
+var perDomain = new Option<int>("--per-domain") { Description = "Messages per domain in the shaping run.", DefaultValueFactory = _ => 1000 };
+var limit = new Option<int>("--limit") { Description = "Recipients per window per domain.", DefaultValueFactory = _ => 200 };
+var window = new Option<int>("--window-seconds") { Description = "The limit's window.", DefaultValueFactory = _ => 20 };
+var connections = new Option<int>("--connections") { Description = "SMTP connections (worker and raw loop).", DefaultValueFactory = _ => 8 };
+var ceilingMessages = new Option<int>("--ceiling-messages") { Description = "Messages for the ceiling runs.", DefaultValueFactory = _ => 10_000 };
+var memorySmall = new Option<int>("--memory-small") { Description = "Smaller backlog for the memory comparison.", DefaultValueFactory = _ => 10_000 };
+var memoryLarge = new Option<int>("--memory-large") { Description = "Larger backlog for the memory comparison (0 skips memory).", DefaultValueFactory = _ => 200_000 };
+var root = new RootCommand("Measure Sluice against the receiving simulator (needs RabbitMQ with the management plugin on localhost).")
+{
+    domains, perDomain, limit, window, connections, ceilingMessages, memorySmall, memoryLarge,
+};
+root.SetAction(async (parse, _) =>
+{
+    var output = Console.Out;
+    await output.WriteLineAsync($"sluice-bench on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+
+    await output.WriteLineAsync("ceiling:");
+    var (raw, drain) = await CeilingPhase.RunAsync(parse.GetValue(ceilingMessages), parse.GetValue(connections), output);
+
+    await output.WriteLineAsync("shaping:");
+    var shaping = await ShapingPhase.RunAsync(parse.GetValue(domains), parse.GetValue(perDomain), parse.GetValue(limit),
+        TimeSpan.FromSeconds(parse.GetValue(window)), parse.GetValue(connections), output);
+
+    (long Rss, long Peak)? small = null, large = null;
+    if (parse.GetValue(memoryLarge) > 0)
+    {
+        await output.WriteLineAsync("memory:");
+        small = await MemoryPhase.RunAsync(parse.GetValue(memorySmall), output);
+        large = await MemoryPhase.RunAsync(parse.GetValue(memoryLarge), output);
+    }
+
+    await output.WriteLineAsync();
+    await output.WriteLineAsync("measure                          value      target");
+    await output.WriteLineAsync($"fidelity (worst domain)          {shaping.WorstFidelity,8:0.000}   <= 1.00");
+    await output.WriteLineAsync($"utilization (worst / mean)       {shaping.WorstUtilization,5:0.000} / {shaping.MeanUtilization:0.000}   >= 0.97");
+    await output.WriteLineAsync($"ceiling (drain / raw MailKit)    {drain / raw,8:0.000}   >= 0.50   ({drain:0} / {raw:0} msg/s)");
+    if (small is { } s && large is { } l)
+    {
+        await output.WriteLineAsync($"memory (RSS large / small)       {(double)l.Rss / s.Rss,8:0.000}   <= 1.20   ({l.Rss / 1024.0:0.0} / {s.Rss / 1024.0:0.0} MiB; peak {l.Peak / 1024.0:0.0} / {s.Peak / 1024.0:0.0} MiB)");
+    }
+
+    await output.WriteLineAsync($"churn (worker publishes/deliv.)  {shaping.Churn,8:0.00}   printed");
+    await output.WriteLineAsync($"refused replies (throttles)      {shaping.RefusedReplies,8}   0");
+    await output.WriteLineAsync($"loss / duplicates                {shaping.Lost,4} / {shaping.Duplicates}   0 / 0   ({shaping.Delivered}/{shaping.Published} delivered)");
+    return 0;
+});
+return await root.Parse(args).InvokeAsync();
