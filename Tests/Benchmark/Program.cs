@@ -7,7 +7,7 @@ var domains = new Option<int>("--domains") { Description = "Limited domains in t
 var perDomain = new Option<int>("--per-domain") { Description = "Messages per domain in the shaping run.", DefaultValueFactory = _ => 1000 };
 var limit = new Option<int>("--limit") { Description = "Recipients per window per domain.", DefaultValueFactory = _ => 200 };
 var window = new Option<int>("--window-seconds") { Description = "The limit's window.", DefaultValueFactory = _ => 20 };
-var connections = new Option<int>("--connections") { Description = "SMTP connections (worker and raw loop).", DefaultValueFactory = _ => 8 };
+var connections = new Option<int>("--connections") { Description = "SMTP connections (worker and raw loop).", DefaultValueFactory = _ => 16 };
 var ceilingMessages = new Option<int>("--ceiling-messages") { Description = "Messages for the ceiling runs.", DefaultValueFactory = _ => 10_000 };
 var memorySmall = new Option<int>("--memory-small") { Description = "Smaller backlog for the memory comparison.", DefaultValueFactory = _ => 10_000 };
 var memoryLarge = new Option<int>("--memory-large") { Description = "Larger backlog for the memory comparison (0 skips memory).", DefaultValueFactory = _ => 200_000 };

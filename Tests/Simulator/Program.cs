@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Sluice.Simulator;
 
 // sluice-simulator RULES.json — serves until Ctrl+C. The file is a SimulatorOptions object.
@@ -8,7 +9,7 @@ if (args.Length != 1)
     return 2;
 }
 
-var options = JsonSerializer.Deserialize<SimulatorOptions>(await File.ReadAllTextAsync(args[0]), new JsonSerializerOptions(JsonSerializerDefaults.Web))
+var options = JsonSerializer.Deserialize<SimulatorOptions>(await File.ReadAllTextAsync(args[0]), new JsonSerializerOptions(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } })
     ?? throw new InvalidDataException($"{args[0]} is empty.");
 await using var simulator = ReceivingSimulator.Start(options);
 await Console.Out.WriteLineAsync($"sluice-simulator listening on 127.0.0.1:{simulator.Port}");

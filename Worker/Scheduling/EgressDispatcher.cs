@@ -82,8 +82,8 @@ public sealed partial class EgressDispatcher(
                     await Task.Delay(limited.RetryAfter, _time, stopping).ConfigureAwait(false);
                     continue;
                 case Admission.RateLimited limited:
-                    // A message whose reserved slot has come keeps it and retries shortly; others get the next free slot.
-                    var slot = envelope.Slotted ? envelope.NotBefore ?? now : planner.Reserve(envelope.Domain, envelope.Recipients.Count, limited.Limiter);
+                    // Over budget: leave for the tier that brings it back near its next free slot.
+                    var slot = planner.Reserve(envelope.Domain, envelope.Recipients.Count, limited.Limiter, envelope.Slotted ? envelope.NotBefore : null);
                     await DelayAsync(work, envelope, envelope.Recipients, slot, slotted: true, envelope.Attempts, null).ConfigureAwait(false);
                     return;
                 case Admission.Granted granted:

@@ -20,7 +20,13 @@ public sealed class SlotPlanner(IOptions<LimitOptions> options, TimeProvider tim
     /// <param name="domain">The recipient domain.</param>
     /// <param name="recipients">The message's recipients in that domain (permits).</param>
     /// <param name="limiter">The domain's limiter, asked for its permits' free times when a new plan starts.</param>
-    public DateTimeOffset Reserve(string domain, int recipients, SlidingLogRateLimiter limiter)
+    /// <param name="missedSlot">
+    /// For a message whose reserved slot came but whose permit was not free: the slot it missed. A plan
+    /// made before that moment assumed the sends ahead of it went out on time, and they did not (the
+    /// worker was busy with other domains' slots), so a new plan is laid onto the limiter's present
+    /// schedule, and this and the following refused messages each get a permit of their own.
+    /// </param>
+    public DateTimeOffset Reserve(string domain, int recipients, SlidingLogRateLimiter limiter, DateTimeOffset? missedSlot = null)
     {
         ArgumentNullException.ThrowIfNull(limiter);
         var limit = options.Value.For(domain);
@@ -30,9 +36,9 @@ public sealed class SlotPlanner(IOptions<LimitOptions> options, TimeProvider tim
         lock (_gate)
         {
             // A plan lasts while it has slots ahead; after that the limiter's present state is the truth again.
-            if (!_plans.TryGetValue(domain, out var plan) || plan.LastSlot < now)
+            if (!_plans.TryGetValue(domain, out var plan) || plan.LastSlot < now || plan.MadeAt <= missedSlot)
             {
-                plan = _plans[domain] = new Plan(limiter.PermitFreeTimes());
+                plan = _plans[domain] = new Plan(limiter.PermitFreeTimes(), now);
             }
 
             int needed = Math.Min(recipients, permitLimit);
@@ -89,9 +95,11 @@ public sealed class SlotPlanner(IOptions<LimitOptions> options, TimeProvider tim
         }
     }
 
-    private sealed class Plan(IReadOnlyList<DateTimeOffset> freeTimes)
+    private sealed class Plan(IReadOnlyList<DateTimeOffset> freeTimes, DateTimeOffset madeAt)
     {
         public IReadOnlyList<DateTimeOffset> FreeTimes { get; } = freeTimes;
+
+        public DateTimeOffset MadeAt { get; } = madeAt;
 
         public long Cursor { get; set; }
 
