@@ -60,6 +60,12 @@ internal sealed partial class EgressSchedulerService(
             {
                 LogBrokerTrouble(e, egress);
             }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Whatever went wrong, the unacked mail is back in its queues: contend again rather than
+                // take the whole worker (and intake with it) down.
+                LogSessionFailed(e, egress);
+            }
 
             try
             {
@@ -94,6 +100,9 @@ internal sealed partial class EgressSchedulerService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Egress {Egress} is owned by another worker; standing by.")]
     private partial void LogStandby(string egress);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Egress {Egress}: the scheduler failed; contending for the egress again.")]
+    private partial void LogSessionFailed(Exception exception, string egress);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Egress {Egress}: broker connection failed; retrying.")]
     private partial void LogBrokerTrouble(Exception exception, string egress);

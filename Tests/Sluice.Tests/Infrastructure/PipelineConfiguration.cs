@@ -6,13 +6,16 @@ namespace Sluice.Tests.Infrastructure;
 /// <summary>Worker configuration for end-to-end tests: a private vhost, the simulator as smarthost, short tiers.</summary>
 public static class PipelineConfiguration
 {
-    public static List<KeyValuePair<string, string?>> For(TestBroker broker, ReceivingSimulator simulator, params (string Key, string Value)[] extra)
+    public static List<KeyValuePair<string, string?>> For(TestBroker broker, ReceivingSimulator simulator, params (string Key, string Value)[] extra) =>
+        For(broker, new FixedPort(simulator.Port), extra);
+
+    public static List<KeyValuePair<string, string?>> For(TestBroker broker, FixedPort smarthost, params (string Key, string Value)[] extra)
     {
         var settings = new List<KeyValuePair<string, string?>>(broker.Configuration)
         {
             new("Logging:LogLevel:Default", "Warning"),
             new("Smtp:Host", "127.0.0.1"),
-            new("Smtp:Port", simulator.Port.ToString(CultureInfo.InvariantCulture)),
+            new("Smtp:Port", smarthost.Port.ToString(CultureInfo.InvariantCulture)),
             new("Smtp:Security", "None"),
             new("Smtp:Connections", "4"),
             new("Topology:DelayTiers:0", "00:00:00.250"),
@@ -40,3 +43,6 @@ public static class PipelineConfiguration
         return [.. merged];
     }
 }
+
+/// <summary>The smarthost's port on loopback, when it is not (yet) a running simulator.</summary>
+public sealed record FixedPort(int Port);
