@@ -19,6 +19,19 @@ public sealed record EgressEnvelope(
 {
     public static string EncodeRecipients(IEnumerable<string> recipients) => JsonSerializer.Serialize(recipients.ToArray(), EnvelopeJsonContext.Default.StringArray);
 
+    /// <summary>Reads a <c>sluice-recipients</c> value; null when it is not a JSON array of strings.</summary>
+    public static string[]? TryDecodeRecipients(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, EnvelopeJsonContext.Default.StringArray);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Reads an envelope; null with a reason when the message is not one Sluice wrote.</summary>
     public static EgressEnvelope? TryRead(ReadOnlyMemory<byte> body, IReadOnlyBasicProperties properties, out string? problem)
     {

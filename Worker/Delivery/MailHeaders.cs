@@ -35,6 +35,12 @@ public static class MailHeaders
     /// <summary>The last SMTP reply.</summary>
     public const string LastReply = "sluice-last-reply";
 
+    /// <summary>When the message entered <c>mail.failed</c> or <c>mail.parked</c> (Unix milliseconds).</summary>
+    public const string SettledAt = "sluice-settled-at";
+
+    /// <summary>How many times an operator re-drove the message (<c>sluice redrive</c>): loops show here.</summary>
+    public const string Redrives = "sluice-redrives";
+
     /// <summary>The egress the message was routed to.</summary>
     public const string Egress = "sluice-egress";
 

@@ -87,13 +87,14 @@ internal sealed partial class IntakeConsumer(
 
     private async Task RouteAsync(BasicDeliverEventArgs delivery)
     {
-        var decision = _splitter!.Decide(delivery.Body.Span);
+        // A re-driven egress copy names the recipients it is for: the others may have had the message already.
+        var decision = _splitter!.Decide(delivery.Body.Span, MailHeaders.GetString(delivery.BasicProperties.Headers, MailHeaders.Recipients));
         switch (decision)
         {
             case IntakeDecision.Reject reject:
                 LogRejected(delivery.BasicProperties.MessageId, reject.Reason, reject.Detail);
                 await _publisher!.PublishAsync(QueueNames.Failed, delivery.Body,
-                    NextHop.From(delivery.BasicProperties, NextHop.Reason(reject.Reason, reject.Detail)), CancellationToken.None).ConfigureAwait(false);
+                    NextHop.From(delivery.BasicProperties, NextHop.Reason(reject.Reason, reject.Detail, time.GetUtcNow())), CancellationToken.None).ConfigureAwait(false);
                 break;
             case IntakeDecision.Route route:
                 long acceptedAt = time.GetUtcNow().ToUnixTimeMilliseconds();

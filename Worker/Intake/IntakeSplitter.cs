@@ -13,7 +13,12 @@ namespace Sluice.Worker.Intake;
 /// </summary>
 public sealed class IntakeSplitter(IReadOnlyCollection<string> egresses, ContractLimits limits)
 {
-    public IntakeDecision Decide(ReadOnlySpan<byte> body)
+    /// <param name="body">The message body.</param>
+    /// <param name="onlyRecipients">
+    /// A JSON array of recipients (the <c>sluice-recipients</c> header of a re-driven copy): route to
+    /// these only. Null routes to every recipient.
+    /// </param>
+    public IntakeDecision Decide(ReadOnlySpan<byte> body, string? onlyRecipients = null)
     {
         OutboundMail mail;
         try
@@ -38,12 +43,28 @@ public sealed class IntakeSplitter(IReadOnlyCollection<string> egresses, Contrac
                 $"egress '{egress}' is not one of this deployment's egresses ({string.Join(", ", egresses)})");
         }
 
-        var shares = normalized.AllRecipients()
-            .Select(r => r.Address)
+        var recipients = normalized.AllRecipients().Select(r => r.Address);
+        if (onlyRecipients is not null)
+        {
+            if (EgressEnvelope.TryDecodeRecipients(onlyRecipients) is not { } only)
+            {
+                return new IntakeDecision.Reject(FailureReasons.InvalidEnvelope, $"{MailHeaders.Recipients} is not a JSON array of addresses");
+            }
+
+            var wanted = only.Select(a => EmailAddressNormalizer.TryNormalize(a, out _) ?? a).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            recipients = recipients.Where(wanted.Contains);
+        }
+
+        var shares = recipients
             .Distinct(StringComparer.OrdinalIgnoreCase)
             .GroupBy(EmailAddressNormalizer.DomainOf, StringComparer.Ordinal)
             .Select(g => new DomainShare(g.Key, [.. g]))
             .ToList();
+        if (shares.Count == 0)
+        {
+            return new IntakeDecision.Reject(FailureReasons.InvalidEnvelope, $"{MailHeaders.Recipients} names none of the message's recipients");
+        }
+
         return new IntakeDecision.Route(egress, normalized.Id, OutboundMailJson.Serialize(normalized), shares);
     }
 }

@@ -37,7 +37,7 @@ public sealed partial class EgressDispatcher(
         if (envelope is null)
         {
             LogSettled(work.Properties.MessageId, "?", FailureReasons.InvalidEnvelope, problem);
-            await MoveAsync(work, QueueNames.Failed, NextHop.Reason(FailureReasons.InvalidEnvelope, problem ?? "unreadable")).ConfigureAwait(false);
+            await MoveAsync(work, QueueNames.Failed, NextHop.Reason(FailureReasons.InvalidEnvelope, problem ?? "unreadable", _time.GetUtcNow())).ConfigureAwait(false);
             return;
         }
 
@@ -97,7 +97,7 @@ public sealed partial class EgressDispatcher(
                         }
                         catch (FormatException e)
                         {
-                            await MoveAsync(work, QueueNames.Failed, NextHop.Reason(FailureReasons.InvalidMime, e.Message)).ConfigureAwait(false);
+                            await MoveAsync(work, QueueNames.Failed, NextHop.Reason(FailureReasons.InvalidMime, e.Message, _time.GetUtcNow())).ConfigureAwait(false);
                             return;
                         }
 
@@ -141,7 +141,7 @@ public sealed partial class EgressDispatcher(
             {
                 case DeliveryOutcome.Failed:
                     LogSettled(work.Properties.MessageId, envelope.Domain, FailureReasons.Rejected, detail);
-                    hops.Add(PublishCopyAsync(work, QueueNames.Failed, recipients, [.. NextHop.Reason(FailureReasons.Rejected, detail), new(MailHeaders.Attempts, (long)attempts)]));
+                    hops.Add(PublishCopyAsync(work, QueueNames.Failed, recipients, [.. NextHop.Reason(FailureReasons.Rejected, detail, _time.GetUtcNow()), new(MailHeaders.Attempts, (long)attempts)]));
                     break;
                 case DeliveryOutcome.Throttled:
                     var coolUntil = _time.GetUtcNow() + (classification.CoolDown ?? services.Retry.ThrottleCoolDown);
@@ -169,7 +169,7 @@ public sealed partial class EgressDispatcher(
         {
             LogSettled(work.Properties.MessageId, envelope.Domain, decision.Reason!, $"{decision.Detail}; last reply: {reply}");
             return PublishCopyAsync(work, QueueNames.Parked, recipients,
-                [.. NextHop.Reason(decision.Reason!, $"{decision.Detail}; last reply: {reply}"), new(MailHeaders.Attempts, (long)attempts)]);
+                [.. NextHop.Reason(decision.Reason!, $"{decision.Detail}; last reply: {reply}", _time.GetUtcNow()), new(MailHeaders.Attempts, (long)attempts)]);
         }
 
         var notBefore = Latest(at, earliest)!.Value;
@@ -180,7 +180,7 @@ public sealed partial class EgressDispatcher(
     private Task ParkAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, string reason, string detail)
     {
         LogSettled(work.Properties.MessageId, envelope.Domain, reason, detail);
-        return MoveAsync(work, QueueNames.Parked, NextHop.Reason(reason, detail), recipients);
+        return MoveAsync(work, QueueNames.Parked, NextHop.Reason(reason, detail, _time.GetUtcNow()), recipients);
     }
 
     private Task DelayAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, DateTimeOffset notBefore, bool slotted, int attempts, string? reply)

@@ -47,11 +47,12 @@ public static class NextHop
         };
     }
 
-    /// <summary>Headers that send a message to <c>mail.failed</c> or <c>mail.parked</c>.</summary>
-    public static KeyValuePair<string, object?>[] Reason(string reason, string detail) =>
+    /// <summary>Headers that send a message to <c>mail.failed</c> or <c>mail.parked</c> at <paramref name="at"/>.</summary>
+    public static KeyValuePair<string, object?>[] Reason(string reason, string detail, DateTimeOffset at) =>
     [
         new(MailHeaders.Reason, reason),
         new(MailHeaders.Detail, Truncate(detail, 4000)),
+        new(MailHeaders.SettledAt, at.ToUnixTimeMilliseconds()),
     ];
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";

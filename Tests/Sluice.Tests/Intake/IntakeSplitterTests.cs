@@ -60,4 +60,16 @@ public sealed class IntakeSplitterTests
         Assert.Contains("schemaVersion", reject.Detail, StringComparison.Ordinal);
         Assert.Contains("to[0].address", reject.Detail, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_redriven_copy_goes_only_to_the_recipients_it_names()
+    {
+        var mail = SampleMail.To("ann@one.example", "bob@one.example", "cat@two.example");
+        var route = Assert.IsType<IntakeDecision.Route>(Splitter.Decide(OutboundMailJson.Serialize(mail), "[\"BOB@one.example\"]"));
+        Assert.Equal(("one.example", "bob@one.example"), route.Shares.Select(s => (s.Domain, string.Join(',', s.Recipients))).Single());
+
+        var none = Assert.IsType<IntakeDecision.Reject>(Splitter.Decide(OutboundMailJson.Serialize(mail), "[\"zed@one.example\"]"));
+        Assert.Equal(FailureReasons.InvalidEnvelope, none.Reason);
+        Assert.Equal(FailureReasons.InvalidEnvelope, Assert.IsType<IntakeDecision.Reject>(Splitter.Decide(OutboundMailJson.Serialize(mail), "not json")).Reason);
+    }
 }

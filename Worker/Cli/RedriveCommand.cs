@@ -1,0 +1,48 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Sluice.Worker.Broker;
+using Sluice.Worker.Operations;
+
+namespace Sluice.Worker.Cli;
+
+/// <summary><c>sluice redrive --from parked|failed [filters]</c>: put held mail back into intake.</summary>
+internal static class RedriveCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var from = HeldOptions.From();
+        var domain = new Option<string?>("--domain") { Description = "Only mail to this recipient domain." };
+        var provider = new Option<string?>("--provider") { Description = "Only mail for this provider." };
+        var reason = new Option<string?>("--reason") { Description = "Only mail held for this reason (sluice-reason), e.g. retry-budget-spent." };
+        var since = new Option<DateTimeOffset?>("--since") { Description = "Only mail held at or after this time (ISO 8601)." };
+        var limit = new Option<int?>("--limit") { Description = "Move at most this many." };
+        var rate = new Option<int?>("--rate") { Description = "Move at most this many per second, so a re-drive is not a new stampede." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Count what would move; change nothing." };
+        var command = new Command("redrive", "Move held mail that matches back into intake (publish with confirm, then ack; the rest stays, in order).")
+        {
+            from, domain, provider, reason, since, limit, rate, dryRun,
+        };
+        command.SetAction((parse, ct) => HostedCommand.RunAsync(context, async (services, token) =>
+        {
+            var request = new RedriveRequest(
+                parse.GetRequiredValue(from),
+                new HeldMessageFilter(parse.GetValue(domain), parse.GetValue(provider), parse.GetValue(reason), parse.GetValue(since)),
+                parse.GetValue(limit),
+                parse.GetValue(rate),
+                parse.GetValue(dryRun));
+            await using var connection = await services.GetRequiredService<BrokerConnector>().ConnectAsync("redrive", token).ConfigureAwait(false);
+            var redriver = new Redriver(connection, services.GetRequiredService<IOptions<BrokerOptions>>().Value.PublishTimeout);
+            var summary = await redriver.RedriveAsync(request, p => context.Error.Write(
+                string.Create(CultureInfo.InvariantCulture, $"\rscanned {p.Scanned}, matched {p.Matched}, moved {p.Moved}")), token).ConfigureAwait(false);
+            await context.Error.WriteLineAsync().ConfigureAwait(false);
+            string queue = HoldingAreaNames.Of(request.From);
+            await context.Out.WriteLineAsync(request.DryRun
+                ? $"Dry run: {summary.Matched} of {summary.Scanned} message(s) in {queue} would move to mail.intake; nothing changed."
+                : $"Moved {summary.Moved} of {summary.Scanned} message(s) from {queue} to mail.intake; the other {summary.Scanned - summary.Moved} stay in {queue}, in order.").ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+}
