@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Sluice.Worker.Classification;
+using Sluice.Worker.Control;
 using Sluice.Worker.Intake;
 using Sluice.Worker.Retry;
 using Sluice.Worker.Scheduling;
@@ -25,6 +26,7 @@ public static class PipelineServiceExtensions
         services.AddOptions<ClassificationOptions>().BindConfiguration(ClassificationOptions.SectionName);
 
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<PauseState>();
         services.AddSingleton<DelayTiers>();
         services.AddSingleton<ReplyClassifier>();
         services.AddSingleton<RetryPolicy>();
@@ -33,10 +35,13 @@ public static class PipelineServiceExtensions
             sp.GetRequiredService<ReplyClassifier>(),
             sp.GetRequiredService<RetryPolicy>(),
             sp.GetRequiredService<IOptions<RetryOptions>>(),
+            sp.GetRequiredService<PauseState>(),
+            sp.GetRequiredService<IOptions<SchedulerOptions>>().Value.PausedRecheck,
             sp.GetRequiredService<TimeProvider>()));
 
         // Hosted services start in this order and stop in reverse: schedulers stop before intake.
         services.AddHostedService<TopologyStartup>();
+        services.AddHostedService<ControlWatcher>();
         services.AddHostedService<IntakeConsumer>();
         services.AddHostedService<EgressSchedulerService>();
         return builder;

@@ -50,6 +50,13 @@ public sealed partial class EgressDispatcher(
                 return;
             }
 
+            if (services.Pauses.Holds(egress, envelope.Domain))
+            {
+                // Paused by an operator: the mail waits in the tiers, and looks again after a while.
+                await DelayAsync(work, envelope, envelope.Recipients, now + services.PausedRecheck, slotted: false, envelope.Attempts, null).ConfigureAwait(false);
+                return;
+            }
+
             var waitUntil = Latest(envelope.NotBefore, planner.CoolingUntil(envelope.Domain));
             if (waitUntil - now >= services.Tiers.Shortest)
             {

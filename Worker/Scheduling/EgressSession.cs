@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using Sluice.Worker.Broker;
+using Sluice.Worker.Control;
 using Sluice.Worker.Sending;
 using Sluice.Worker.Settlement;
 using Sluice.Worker.Topology;
@@ -65,22 +66,23 @@ internal sealed partial class EgressSession(
             .Select(_ => SendLoopAsync(work.Reader, dispatcher, acknowledger, stoppingToken))
             .ToList();
 
-        // Due mail first: it has waited already.
-        string[] tags =
-        [
-            await channel.BasicConsumeAsync(QueueNames.Due(egress), autoAck: false, consumer, stoppingToken).ConfigureAwait(false),
-            await channel.BasicConsumeAsync(QueueNames.Egress(egress), autoAck: false, consumer, stoppingToken).ConfigureAwait(false),
-        ];
-        LogOwning(egress, smtp.Value.Connections);
-
-        await Task.WhenAny(lost.Task, Task.Delay(Timeout.Infinite, stoppingToken)).ConfigureAwait(false);
-        _stopping = true;
-        if (!lost.Task.IsCompleted)
+        // A paused egress stops consuming, so its mail stays where it is instead of circling the tiers.
+        using var consumers = new EgressConsumers(channel, consumer, egress, services.Pauses, () => _stopping);
+        services.Pauses.Changed += consumers.Sync;
+        try
         {
-            foreach (string tag in tags)
+            await consumers.SyncAsync(stoppingToken).ConfigureAwait(false);
+            LogOwning(egress, smtp.Value.Connections);
+            await Task.WhenAny(lost.Task, Task.Delay(Timeout.Infinite, stoppingToken)).ConfigureAwait(false);
+            _stopping = true;
+            if (!lost.Task.IsCompleted)
             {
-                await channel.BasicCancelAsync(tag, noWait: false, CancellationToken.None).ConfigureAwait(false);
+                await consumers.SyncAsync(CancellationToken.None).ConfigureAwait(false);
             }
+        }
+        finally
+        {
+            services.Pauses.Changed -= consumers.Sync;
         }
 
         work.Writer.TryComplete();

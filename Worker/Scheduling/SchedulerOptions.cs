@@ -13,4 +13,10 @@ public sealed class SchedulerOptions
 
     /// <summary>How often a standby asks whether the egress's owner is gone.</summary>
     public TimeSpan LeaseRetryInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long mail to a paused domain or provider waits in the delay tiers before it looks again.
+    /// (A paused egress stops consuming instead, so its mail does not move at all.)
+    /// </summary>
+    public TimeSpan PausedRecheck { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -16,6 +16,12 @@ public static class QueueNames
     /// <summary>Mail whose retry budget is spent or whose egress stayed suspended too long; can be re-driven.</summary>
     public const string Parked = "mail.parked";
 
+    /// <summary>
+    /// Operator commands (pause, resume) as an append-only stream: every worker reads it from the start,
+    /// so the state survives restarts and reaches every replica.
+    /// </summary>
+    public const string Control = "mail.control";
+
     /// <summary>Fresh mail for one egress (single active consumer: one scheduler owns the egress).</summary>
     public static string Egress(string egress) => $"mail.egress.{egress}";
 

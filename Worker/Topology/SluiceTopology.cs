@@ -20,6 +20,7 @@ public static class SluiceTopology
             new(QueueNames.Intake, DeadLetteringToFailed(options.IntakeDeliveryLimit)),
             new(QueueNames.Failed, Quorum()),
             new(QueueNames.Parked, Quorum()),
+            new(QueueNames.Control, new SortedDictionary<string, object>(StringComparer.Ordinal) { ["x-queue-type"] = "stream" }),
         };
 
         foreach (string egress in options.EffectiveEgresses)

@@ -15,6 +15,8 @@ public sealed class InProcessWorker : IAsyncDisposable
         _host = host;
     }
 
+    public IServiceProvider Services => _host.Services;
+
     public static async Task<InProcessWorker> StartAsync(IEnumerable<KeyValuePair<string, string?>> configuration)
     {
         var builder = SluiceHost.CreateBuilder(configuration);

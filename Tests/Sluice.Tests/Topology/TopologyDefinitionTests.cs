@@ -20,7 +20,7 @@ public sealed class TopologyDefinitionTests
         var names = SluiceTopology.Build(options).Queues.Select(q => q.Name).ToList();
         Assert.Equal(
         [
-            "mail.intake", "mail.failed", "mail.parked",
+            "mail.intake", "mail.failed", "mail.parked", "mail.control",
             "mail.egress.eu", "mail.egress.eu.due", "mail.delay.eu.5s", "mail.delay.eu.2m",
             "mail.egress.us", "mail.egress.us.due", "mail.delay.us.5s", "mail.delay.us.2m",
         ], names);
@@ -49,7 +49,8 @@ public sealed class TopologyDefinitionTests
             Assert.Equal("mail.failed", queue.Arguments["x-dead-letter-routing-key"]);
         }
 
-        Assert.All(topology.Queues, q => Assert.Equal("quorum", q.Arguments["x-queue-type"]));
+        Assert.All(topology.Queues.Where(q => q.Name != QueueNames.Control), q => Assert.Equal("quorum", q.Arguments["x-queue-type"]));
+        Assert.Equal("stream", topology.Queues.Single(q => q.Name == QueueNames.Control).Arguments["x-queue-type"]);
     }
 
     [Fact]

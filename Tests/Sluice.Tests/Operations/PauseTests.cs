@@ -1,0 +1,80 @@
+using Microsoft.Extensions.DependencyInjection;
+using Sluice.Contracts.Publishing;
+using Sluice.Simulator;
+using Sluice.Tests.Infrastructure;
+using Sluice.Worker.Control;
+
+namespace Sluice.Tests.Operations;
+
+/// <summary><c>sluice pause</c> / <c>sluice resume</c> on running workers, across a restart.</summary>
+public sealed class PauseTests
+{
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Pause_holds_a_domain_on_a_running_worker_across_a_restart_and_resume_releases_it()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+        await using var simulator = ReceivingSimulator.Start(new SimulatorOptions { Port = 0 });
+        var configuration = PipelineConfiguration.For(broker, simulator, ("Scheduler:PausedRecheck", "00:00:01"));
+        var held = new ControlTarget(ControlTargetKind.Domain, "held.example");
+        await using var connection = await broker.ConnectAsync();
+        await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
+
+        await using (var first = await InProcessWorker.StartAsync(configuration))
+        {
+            var applied = WhenApplied(first, s => s.IsPaused(held));
+            var pause = await SluiceCli.RunAsync(broker.Configuration, "pause", "domain:held.example");
+            Assert.Equal(0, pause.ExitCode);
+            await applied;
+
+            await MailLoad.PublishAsync(publisher, ["held.example", "free.example"], perDomain: 3);
+            await simulator.WaitUntilAsync(s => s.DeliveredCount >= 3, HangGuard);
+            Assert.DoesNotContain(simulator.Records, r => r.Recipient.EndsWith("@held.example", StringComparison.Ordinal));
+        }
+
+        await using var second = await InProcessWorker.StartAsync(configuration);
+        await WhenApplied(second, s => s.IsPaused(held));
+        await MailLoad.PublishAsync(publisher, ["free.example"], perDomain: 3);
+        await simulator.WaitUntilAsync(s => s.DeliveredCount >= 6, HangGuard);
+        Assert.DoesNotContain(simulator.Records, r => r.Recipient.EndsWith("@held.example", StringComparison.Ordinal));
+
+        var resume = await SluiceCli.RunAsync(broker.Configuration, "resume", "held.example");
+        Assert.Equal(0, resume.ExitCode);
+        Assert.Contains("Resumed domain:held.example", resume.Output, StringComparison.Ordinal);
+        await simulator.WaitUntilAsync(s => s.DeliveredCount >= 9, HangGuard);
+        var heldDeliveries = RecordAnalysis.Deliveries(simulator.Records).Where(d => d.Key.Recipient.EndsWith("@held.example", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, heldDeliveries.Count);
+        Assert.All(heldDeliveries, d => Assert.Equal(1, d.Value));
+    }
+
+    [Fact]
+    public async Task Pause_rejects_an_unknown_kind_of_target()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+        await using var connection = await broker.ConnectWithTopologyAsync();
+        var run = await SluiceCli.RunAsync(broker.Configuration, "pause", "planet:mars");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("egress, provider or domain", run.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>Completes when the worker's pause state satisfies <paramref name="condition"/> (it follows the control stream).</summary>
+    private static Task WhenApplied(InProcessWorker worker, Func<PauseState, bool> condition)
+    {
+        var state = worker.Services.GetRequiredService<PauseState>();
+        var applied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        state.Changed += () =>
+        {
+            if (condition(state))
+            {
+                applied.TrySetResult();
+            }
+        };
+        if (condition(state))
+        {
+            applied.TrySetResult();
+        }
+
+        return applied.Task.WaitAsync(HangGuard);
+    }
+}

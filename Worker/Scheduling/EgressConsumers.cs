@@ -1,0 +1,47 @@
+using RabbitMQ.Client;
+using Sluice.Worker.Control;
+using Sluice.Worker.Topology;
+
+namespace Sluice.Worker.Scheduling;
+
+/// <summary>
+/// The owner's consumers on an egress's due and fresh queues, on while the egress is neither paused
+/// nor stopping, off otherwise. Due mail is subscribed first: it has waited already.
+/// </summary>
+internal sealed class EgressConsumers(IChannel channel, IAsyncBasicConsumer consumer, string egress, PauseState pauses, Func<bool> stopping) : IDisposable
+{
+    private readonly SemaphoreSlim _turn = new(1, 1);
+    private readonly List<string> _tags = [];
+
+    /// <summary>For <see cref="PauseState.Changed"/>: a failure here is not fatal; the next change or session retries.</summary>
+    public void Sync() => _ = SyncAsync(CancellationToken.None).ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+
+    public async Task SyncAsync(CancellationToken cancellationToken)
+    {
+        await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            bool wanted = !stopping() && !pauses.IsPaused(new ControlTarget(ControlTargetKind.Egress, egress));
+            if (wanted && _tags.Count == 0)
+            {
+                _tags.Add(await channel.BasicConsumeAsync(QueueNames.Due(egress), autoAck: false, consumer, cancellationToken).ConfigureAwait(false));
+                _tags.Add(await channel.BasicConsumeAsync(QueueNames.Egress(egress), autoAck: false, consumer, cancellationToken).ConfigureAwait(false));
+            }
+            else if (!wanted && _tags.Count > 0)
+            {
+                foreach (string tag in _tags)
+                {
+                    await channel.BasicCancelAsync(tag, noWait: false, cancellationToken).ConfigureAwait(false);
+                }
+
+                _tags.Clear();
+            }
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    public void Dispose() => _turn.Dispose();
+}
