@@ -17,8 +17,9 @@ public sealed class LimitOptions
     public Dictionary<string, DomainLimit> Domains { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
-    /// Added to every window before a permit comes back, to absorb the difference between when Sluice
-    /// sends and when the receiver counts (network and queueing latency).
+    /// Added to every window before a permit comes back. Permits already count from the end of their
+    /// transaction (after the receiver has counted); this is room for a receiver that counts later
+    /// still, or whose clock runs a little fast.
     /// </summary>
     public TimeSpan Margin { get; set; } = TimeSpan.FromMilliseconds(100);
 

@@ -3,8 +3,11 @@ using System.Threading.RateLimiting;
 namespace Sluice.Worker.Scheduling;
 
 /// <summary>
-/// An exact sliding-window limiter: a permit taken at <c>t</c> comes back at <c>t + window</c>, so no
-/// window of that length, aligned or not, ever holds more than the limit. The library's
+/// An exact sliding-window limiter: a permit counts from the moment its lease is disposed (the SMTP
+/// transaction is over) and comes back one window after that. The receiver counts a recipient somewhere
+/// between the permit being taken and the transaction ending, so whatever the network or scheduling
+/// delays, the receiver never sees two uses of one permit less than a window apart: no window of
+/// that length, aligned or not, holds more than the limit at the receiver. The library's
 /// <see cref="SlidingWindowRateLimiter"/> counts in segments: permits taken at the end of a segment come
 /// back a window after the segment's start, so an unaligned window can hold up to one segment's worth
 /// too many, which is exactly what a receiver's own sliding count punishes. Plugs into <see cref="PartitionedRateLimiter"/> like any other <see cref="RateLimiter"/>;
@@ -14,7 +17,7 @@ namespace Sluice.Worker.Scheduling;
 public sealed class SlidingLogRateLimiter : RateLimiter
 {
     private readonly Lock _gate = new();
-    private readonly Queue<(long At, int Permits)> _log = new();
+    private readonly Queue<Entry> _log = new();
     private readonly int _permitLimit;
     private readonly long _windowTicks;
     private readonly TimeProvider _time;
@@ -53,7 +56,7 @@ public sealed class SlidingLogRateLimiter : RateLimiter
     {
         lock (_gate)
         {
-            _log.Enqueue((until.UtcTicks - _windowTicks, _permitLimit - _held));
+            _log.Enqueue(new Entry(until.UtcTicks - _windowTicks, _permitLimit - _held, committed: true));
             _held = _permitLimit;
         }
     }
@@ -70,9 +73,12 @@ public sealed class SlidingLogRateLimiter : RateLimiter
             Expire(now);
             var times = new List<DateTimeOffset>(_permitLimit);
             times.AddRange(Enumerable.Repeat(new DateTimeOffset(now, TimeSpan.Zero), _permitLimit - _held));
-            foreach (var (at, permits) in _log)
+            long earliest = now;
+            foreach (var entry in _log)
             {
-                times.AddRange(Enumerable.Repeat(new DateTimeOffset(Math.Max(at + _windowTicks, now), TimeSpan.Zero), permits));
+                // Log order is take order: a permit cannot come back before one taken earlier.
+                earliest = Math.Max(earliest, FreeAt(entry, now));
+                times.AddRange(Enumerable.Repeat(new DateTimeOffset(earliest, TimeSpan.Zero), entry.Permits));
             }
 
             return times;
@@ -105,14 +111,16 @@ public sealed class SlidingLogRateLimiter : RateLimiter
             Expire(now);
             if (_held + permits <= _permitLimit)
             {
-                if (permits > 0)
+                _successful++;
+                if (permits == 0)
                 {
-                    _log.Enqueue((now, permits));
-                    _held += permits;
+                    return SlidingLogLease.Acquired(this, null);
                 }
 
-                _successful++;
-                return SlidingLogLease.Acquired;
+                var entry = new Entry(now, permits, committed: false);
+                _log.Enqueue(entry);
+                _held += permits;
+                return SlidingLogLease.Acquired(this, entry);
             }
 
             _failed++;
@@ -123,9 +131,19 @@ public sealed class SlidingLogRateLimiter : RateLimiter
     protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken) =>
         ValueTask.FromResult(AttemptAcquireCore(permitCount));
 
+    /// <summary>The transaction is over: its permits start their window now.</summary>
+    private void Commit(Entry entry)
+    {
+        lock (_gate)
+        {
+            entry.Commit(Math.Max(entry.At, Now));
+        }
+    }
+
+    /// <summary>Expires from the front, in take order (a later entry never comes back before an earlier one).</summary>
     private void Expire(long now)
     {
-        while (_log.Count > 0 && _log.Peek().At + _windowTicks <= now)
+        while (_log.Count > 0 && _log.Peek().Committed && _log.Peek().At + _windowTicks <= now)
         {
             _held -= _log.Dequeue().Permits;
             if (_held == 0)
@@ -135,27 +153,50 @@ public sealed class SlidingLogRateLimiter : RateLimiter
         }
     }
 
+    /// <summary>When an entry's permits come back; one still in its transaction, a window from now at the earliest.</summary>
+    private long FreeAt(Entry entry, long now) => (entry.Committed ? entry.At : Math.Max(entry.At, now)) + _windowTicks;
+
     /// <summary>Walks the log from the oldest entry until enough permits would have come back.</summary>
     private long TicksUntilFree(long now, int permits)
     {
         int needed = _held + permits - _permitLimit;
-        foreach (var (at, count) in _log)
+        long earliest = now;
+        foreach (var entry in _log)
         {
-            needed -= count;
+            earliest = Math.Max(earliest, FreeAt(entry, now));
+            needed -= entry.Permits;
             if (needed <= 0)
             {
-                return Math.Max(0, at + _windowTicks - now);
+                return earliest - now;
             }
         }
 
         return _windowTicks;
     }
 
-    private sealed class SlidingLogLease(bool isAcquired, TimeSpan? retryAfter) : RateLimitLease
+    private sealed class Entry(long at, int permits, bool committed)
     {
-        public static readonly SlidingLogLease Acquired = new(true, null);
+        public long At { get; private set; } = at;
 
+        public int Permits { get; } = permits;
+
+        public bool Committed { get; private set; } = committed;
+
+        public void Commit(long at)
+        {
+            if (!Committed)
+            {
+                At = at;
+                Committed = true;
+            }
+        }
+    }
+
+    private sealed class SlidingLogLease(bool isAcquired, TimeSpan? retryAfter, SlidingLogRateLimiter? owner = null, Entry? entry = null) : RateLimitLease
+    {
         public override bool IsAcquired { get; } = isAcquired;
+
+        public static SlidingLogLease Acquired(SlidingLogRateLimiter owner, Entry? entry) => new(true, null, owner, entry);
 
         public override IEnumerable<string> MetadataNames => retryAfter is null ? [] : [MetadataName.RetryAfter.Name];
 
@@ -165,6 +206,16 @@ public sealed class SlidingLogRateLimiter : RateLimiter
         {
             metadata = retryAfter;
             return retryAfter is not null && metadataName == MetadataName.RetryAfter.Name;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && entry is not null)
+            {
+                owner!.Commit(entry);
+            }
+
+            base.Dispose(disposing);
         }
     }
 }

@@ -29,9 +29,6 @@ public static class PipelineConfiguration
             new("Limits:Default:Window", "00:00:01"),
             new("Limits:Default:Concurrency", "4"),
 
-            // Sluice sends at permit time; the simulator counts at RCPT time. On a loaded 2-core CI machine
-            // the gap between the two varies by more than the production default, so give it room.
-            new("Limits:Margin", "00:00:00.200"),
         };
         // Later values win, as in any configuration source.
         var merged = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);

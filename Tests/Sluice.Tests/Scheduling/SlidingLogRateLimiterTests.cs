@@ -12,9 +12,9 @@ public sealed class SlidingLogRateLimiterTests
     public void Permits_come_back_exactly_one_window_after_they_were_taken()
     {
         using var limiter = new SlidingLogRateLimiter(10, TimeSpan.FromSeconds(1), _time);
-        Assert.True(limiter.AttemptAcquire(6).IsAcquired);
+        Assert.True(Take(limiter, 6));
         _time.Advance(TimeSpan.FromMilliseconds(400));
-        Assert.True(limiter.AttemptAcquire(4).IsAcquired);
+        Assert.True(Take(limiter, 4));
 
         using var refused = limiter.AttemptAcquire(1);
         Assert.False(refused.IsAcquired);
@@ -22,10 +22,10 @@ public sealed class SlidingLogRateLimiterTests
         Assert.Equal(TimeSpan.FromMilliseconds(600), retryAfter);
 
         _time.Advance(TimeSpan.FromMilliseconds(599));
-        Assert.False(limiter.AttemptAcquire(1).IsAcquired);
+        Assert.False(Take(limiter, 1));
         _time.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.True(limiter.AttemptAcquire(6).IsAcquired);
-        Assert.False(limiter.AttemptAcquire(1).IsAcquired);
+        Assert.True(Take(limiter, 6));
+        Assert.False(Take(limiter, 1));
     }
 
     [Fact]
@@ -34,7 +34,7 @@ public sealed class SlidingLogRateLimiterTests
         using var limiter = new SlidingLogRateLimiter(10, TimeSpan.FromSeconds(1), _time);
         for (int i = 0; i < 5; i++)
         {
-            Assert.True(limiter.AttemptAcquire(2).IsAcquired);
+            Assert.True(Take(limiter, 2));
             _time.Advance(TimeSpan.FromMilliseconds(100));
         }
 
@@ -54,7 +54,7 @@ public sealed class SlidingLogRateLimiterTests
         var random = new Random(42);
         for (int step = 0; step < 2000; step++)
         {
-            if (limiter.AttemptAcquire(1).IsAcquired)
+            if (Take(limiter, 1))
             {
                 granted.Add(_time.GetUtcNow());
             }
@@ -68,20 +68,45 @@ public sealed class SlidingLogRateLimiterTests
     }
 
     [Fact]
+    public void A_permit_counts_from_the_end_of_its_transaction_so_latency_cannot_squeeze_two_uses_into_one_window()
+    {
+        using var limiter = new SlidingLogRateLimiter(1, TimeSpan.FromSeconds(1), _time);
+        var lease = limiter.AttemptAcquire(1);
+        Assert.True(lease.IsAcquired);
+        _time.Advance(TimeSpan.FromMilliseconds(300)); // the transaction takes 300 ms; the receiver counted somewhere in it
+        lease.Dispose();
+
+        _time.Advance(TimeSpan.FromMilliseconds(999));
+        using var early = limiter.AttemptAcquire(1);
+        Assert.False(early.IsAcquired);
+        Assert.True(early.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter));
+        Assert.Equal(TimeSpan.FromMilliseconds(1), retryAfter);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(Take(limiter, 1));
+    }
+
+    [Fact]
     public void A_held_limiter_refuses_everything_until_the_hold_ends()
     {
         using var limiter = new SlidingLogRateLimiter(10, TimeSpan.FromSeconds(1), _time);
         limiter.HoldUntil(_time.GetUtcNow() + TimeSpan.FromSeconds(1));
-        Assert.False(limiter.AttemptAcquire(1).IsAcquired);
+        Assert.False(Take(limiter, 1));
         _time.Advance(TimeSpan.FromSeconds(1));
-        Assert.True(limiter.AttemptAcquire(10).IsAcquired);
+        Assert.True(Take(limiter, 10));
     }
 
     [Fact]
     public void A_message_with_more_recipients_than_the_limit_goes_alone_in_an_empty_window()
     {
         using var limiter = new SlidingLogRateLimiter(5, TimeSpan.FromSeconds(1), _time);
-        Assert.True(limiter.AttemptAcquire(8).IsAcquired);
-        Assert.False(limiter.AttemptAcquire(1).IsAcquired);
+        Assert.True(Take(limiter, 8));
+        Assert.False(Take(limiter, 1));
+    }
+
+    /// <summary>Takes permits for a transaction that ends at once (the lease is disposed, so they start their window now).</summary>
+    private static bool Take(SlidingLogRateLimiter limiter, int permits)
+    {
+        using var lease = limiter.AttemptAcquire(permits);
+        return lease.IsAcquired;
     }
 }
