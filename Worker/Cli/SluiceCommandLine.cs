@@ -11,6 +11,7 @@ public static class SluiceCommandLine
         root.Subcommands.Add(RunCommand.Create(context));
         root.Subcommands.Add(TopologyCommand.Create(context));
         root.Subcommands.Add(PublishCommand.Create(context));
+        root.Subcommands.Add(StatusCommand.Create(context));
         root.Subcommands.Add(PauseCommand.Create(context, pause: true));
         root.Subcommands.Add(PauseCommand.Create(context, pause: false));
         root.Subcommands.Add(InspectCommand.Create(context));

@@ -6,6 +6,11 @@ namespace Sluice.Worker.Control;
 /// <summary>One entry of the <c>mail.control</c> stream: a target paused or resumed, by whom, when.</summary>
 public sealed record ControlEvent(string Target, bool Paused, DateTimeOffset At, string By)
 {
+    /// <summary>Targets starting with this are read markers (see <see cref="ControlLog.ReadAsync"/>), not pauses.</summary>
+    public const string MarkerPrefix = "marker:";
+
+    public bool IsMarker => Target.StartsWith(MarkerPrefix, StringComparison.Ordinal);
+
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, ControlJsonContext.Default.ControlEvent);
 
     public static ControlEvent? FromJson(ReadOnlySpan<byte> json)

@@ -42,29 +42,26 @@ public static class ControlLog
         return channel;
     }
 
-    /// <summary>The state after every entry written so far (for commands that print it).</summary>
+    /// <summary>
+    /// The state after every entry written so far (for commands that print it). A stream does not say
+    /// where its end is, so this appends a marker of its own and reads until the marker comes by.
+    /// </summary>
     public static async Task<PauseState> ReadAsync(IConnection connection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
         var state = new PauseState();
-        await using var probe = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        uint count = (await probe.QueueDeclarePassiveAsync(QueueNames.Control, cancellationToken).ConfigureAwait(false)).MessageCount;
-        if (count == 0)
+        string marker = ControlEvent.MarkerPrefix + Guid.NewGuid().ToString("N");
+        var caughtUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        state.MarkerSeen += seen =>
         {
-            return state;
-        }
-
-        int seen = 0;
-        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        state.Changed += () =>
-        {
-            if (Interlocked.Increment(ref seen) >= count)
+            if (seen == marker)
             {
-                all.TrySetResult();
+                caughtUp.TrySetResult();
             }
         };
         await using var channel = await FollowAsync(connection, state, cancellationToken).ConfigureAwait(false);
-        await all.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        await AppendAsync(connection, new ControlEvent(marker, false, DateTimeOffset.UtcNow, "reader"), cancellationToken).ConfigureAwait(false);
+        await caughtUp.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
         return state;
     }
 }

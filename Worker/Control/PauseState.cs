@@ -8,6 +8,9 @@ public sealed class PauseState
 
     public event Action? Changed;
 
+    /// <summary>A read marker went by (the reader that wrote it has now seen everything before it).</summary>
+    public event Action<string>? MarkerSeen;
+
     public IReadOnlyList<ControlEvent> Paused
     {
         get
@@ -22,6 +25,12 @@ public sealed class PauseState
     public void Apply(ControlEvent controlEvent)
     {
         ArgumentNullException.ThrowIfNull(controlEvent);
+        if (controlEvent.IsMarker)
+        {
+            MarkerSeen?.Invoke(controlEvent.Target);
+            return;
+        }
+
         lock (_gate)
         {
             if (controlEvent.Paused)

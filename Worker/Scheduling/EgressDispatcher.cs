@@ -6,6 +6,7 @@ using Sluice.Worker.Delivery;
 using Sluice.Worker.Retry;
 using Sluice.Worker.Sending;
 using Sluice.Worker.Settlement;
+using Sluice.Worker.Status;
 using Sluice.Worker.Topology;
 
 namespace Sluice.Worker.Scheduling;
@@ -23,6 +24,7 @@ public sealed partial class EgressDispatcher(
     DomainLimiters limiters,
     SlotPlanner planner,
     EgressGate gate,
+    DomainBacklog backlog,
     HopPublisher publisher,
     Acknowledger acknowledger,
     ILogger logger)
@@ -39,6 +41,11 @@ public sealed partial class EgressDispatcher(
             LogSettled(work.Properties.MessageId, "?", FailureReasons.InvalidEnvelope, problem);
             await MoveAsync(work, QueueNames.Failed, NextHop.Reason(FailureReasons.InvalidEnvelope, problem ?? "unreadable", _time.GetUtcNow())).ConfigureAwait(false);
             return;
+        }
+
+        if (work.FromDue)
+        {
+            backlog.Returned(envelope.Domain);
         }
 
         while (true)
@@ -180,6 +187,7 @@ public sealed partial class EgressDispatcher(
         }
 
         var notBefore = Latest(at, earliest)!.Value;
+        backlog.Left(envelope.Domain);
         return PublishCopyAsync(work, QueueNames.Delay(egress, services.Tiers.For(notBefore - _time.GetUtcNow())), recipients,
             DelayHeaders(notBefore, slotted: false, attempts, reply));
     }
@@ -192,6 +200,7 @@ public sealed partial class EgressDispatcher(
 
     private Task DelayAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, DateTimeOffset notBefore, bool slotted, int attempts, string? reply)
     {
+        backlog.Left(envelope.Domain);
         var tier = services.Tiers.For(notBefore - _time.GetUtcNow());
         return MoveAsync(work, QueueNames.Delay(egress, tier), DelayHeaders(notBefore, slotted, attempts, reply), recipients);
     }

@@ -7,6 +7,7 @@ using Sluice.Worker.Broker;
 using Sluice.Worker.Control;
 using Sluice.Worker.Sending;
 using Sluice.Worker.Settlement;
+using Sluice.Worker.Status;
 using Sluice.Worker.Topology;
 
 namespace Sluice.Worker.Scheduling;
@@ -58,10 +59,16 @@ internal sealed partial class EgressSession(
             }
 
             // The body buffer belongs to the client library only until this callback returns.
-            work.Writer.TryWrite(new EgressWork(delivery.Body.ToArray(), delivery.BasicProperties, delivery.DeliveryTag));
+            // Dead-lettered mail arrives with the due queue's name as its routing key.
+            bool fromDue = delivery.RoutingKey == QueueNames.Due(egress);
+            work.Writer.TryWrite(new EgressWork(delivery.Body.ToArray(), delivery.BasicProperties, delivery.DeliveryTag, fromDue));
         };
 
-        var dispatcher = new EgressDispatcher(egress, services, limiters, planner, gate, publisher, acknowledger, logger);
+        var backlog = new DomainBacklog();
+        var dispatcher = new EgressDispatcher(egress, services, limiters, planner, gate, backlog, publisher, acknowledger, logger);
+        using var reporting = new CancellationTokenSource();
+        var reporter = new StatusReporter(egress, services, limits.Value, planner, gate, backlog, publisher, scheduler.Value.StatusInterval)
+            .RunAsync(reporting.Token);
         var senders = Enumerable.Range(0, smtp.Value.Connections)
             .Select(_ => SendLoopAsync(work.Reader, dispatcher, acknowledger, stoppingToken))
             .ToList();
@@ -85,6 +92,8 @@ internal sealed partial class EgressSession(
             services.Pauses.Changed -= consumers.Sync;
         }
 
+        await reporting.CancelAsync().ConfigureAwait(false);
+        await reporter.ConfigureAwait(false);
         work.Writer.TryComplete();
         await Task.WhenAll(senders).ConfigureAwait(false);
         LogReleased(egress, lost.Task.IsCompleted ? "the broker connection was lost" : "shutting down");

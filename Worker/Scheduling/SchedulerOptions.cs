@@ -19,4 +19,7 @@ public sealed class SchedulerOptions
     /// (A paused egress stops consuming instead, so its mail does not move at all.)
     /// </summary>
     public TimeSpan PausedRecheck { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often the owner publishes its status snapshot for <c>sluice status</c>.</summary>
+    public TimeSpan StatusInterval { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -25,6 +25,9 @@ public static class QueueNames
     /// <summary>Fresh mail for one egress (single active consumer: one scheduler owns the egress).</summary>
     public static string Egress(string egress) => $"mail.egress.{egress}";
 
+    /// <summary>The owner's latest status snapshot of one egress (one message; a newer one pushes the older out).</summary>
+    public static string Status(string egress) => $"mail.status.{egress}";
+
     /// <summary>Mail coming back from the delay tiers, read before fresh mail so it does not wait behind a backlog.</summary>
     public static string Due(string egress) => $"mail.egress.{egress}.due";
 

@@ -27,6 +27,7 @@ public static class SluiceTopology
         {
             queues.Add(new(QueueNames.Egress(egress), SingleActiveConsumer(DeadLetteringToFailed(options.EgressDeliveryLimit))));
             queues.Add(new(QueueNames.Due(egress), SingleActiveConsumer(DeadLetteringToFailed(options.EgressDeliveryLimit))));
+            queues.Add(new(QueueNames.Status(egress), LatestOnly()));
             foreach (var tier in options.EffectiveDelayTiers)
             {
                 queues.Add(new(QueueNames.Delay(egress, tier), DelayTier(tier, QueueNames.Due(egress))));
@@ -37,6 +38,15 @@ public static class SluiceTopology
             [new ExchangeDefinition(OutboundWire.Exchange, "topic")],
             queues,
             [new BindingDefinition(OutboundWire.Exchange, QueueNames.Intake, IntakeBindingKey)]);
+    }
+
+    /// <summary>Holds only the newest message: publishing a new one drops the older (status snapshots).</summary>
+    private static SortedDictionary<string, object> LatestOnly()
+    {
+        var arguments = Quorum();
+        arguments["x-max-length"] = 1L;
+        arguments["x-overflow"] = "drop-head";
+        return arguments;
     }
 
     private static SortedDictionary<string, object> Quorum() =>

@@ -21,8 +21,8 @@ public sealed class TopologyDefinitionTests
         Assert.Equal(
         [
             "mail.intake", "mail.failed", "mail.parked", "mail.control",
-            "mail.egress.eu", "mail.egress.eu.due", "mail.delay.eu.5s", "mail.delay.eu.2m",
-            "mail.egress.us", "mail.egress.us.due", "mail.delay.us.5s", "mail.delay.us.2m",
+            "mail.egress.eu", "mail.egress.eu.due", "mail.status.eu", "mail.delay.eu.5s", "mail.delay.eu.2m",
+            "mail.egress.us", "mail.egress.us.due", "mail.status.us", "mail.delay.us.5s", "mail.delay.us.2m",
         ], names);
     }
 

@@ -1,0 +1,74 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Sluice.Contracts.Publishing;
+using Sluice.Simulator;
+using Sluice.Tests.Infrastructure;
+using Sluice.Worker.Delivery;
+using Sluice.Worker.Status;
+using Sluice.Worker.Topology;
+
+namespace Sluice.Tests.Operations;
+
+/// <summary><c>sluice status</c> against a seeded scenario: its figures are what the broker holds.</summary>
+public sealed class StatusTests
+{
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Status_shows_what_the_broker_holds_and_each_domains_rate_pause_and_eta()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+        await using var simulator = ReceivingSimulator.Start(new SimulatorOptions { Port = 0 });
+
+        // One message an hour to slow.example and an hour's pause recheck: the mail sits still in the 1 h tier while it is counted.
+        var configuration = PipelineConfiguration.For(broker, simulator,
+            ("Limits:Domains:slow.example:PermitLimit", "1"), ("Limits:Domains:slow.example:Window", "01:00:00"),
+            ("Scheduler:PausedRecheck", "01:00:00"), ("Scheduler:StatusInterval", "00:00:00.200"));
+        var cli = configuration.Where(c => c.Key.StartsWith("Broker:", StringComparison.Ordinal) || c.Key.StartsWith("Topology:", StringComparison.Ordinal)).ToList();
+        await using var worker = await InProcessWorker.StartAsync(configuration);
+        await using var connection = await broker.ConnectAsync();
+        await HeldMail.SeedAsync(connection, QueueNames.Parked, Enumerable.Range(0, 3).Select(i => ($"p{i}.example", FailureReasons.RetryBudgetSpent)));
+        await HeldMail.SeedAsync(connection, QueueNames.Failed, Enumerable.Range(0, 2).Select(i => ($"f{i}.example", FailureReasons.Rejected)));
+        Assert.Equal(0, (await SluiceCli.RunAsync(cli, "pause", "domain:paused.example")).ExitCode);
+        await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
+        await MailLoad.PublishAsync(publisher, ["slow.example"], perDomain: 5);
+        await MailLoad.PublishAsync(publisher, ["paused.example"], perDomain: 2);
+
+        // Every snapshot the owner writes is an event: wait for the one that has seen all of it.
+        while (await StatusReader.LatestSnapshotAsync(connection, QueueNames.DefaultEgress, HangGuard, CancellationToken.None) is not { } seen
+               || seen.Domains.Sum(d => d.Waiting) < 7)
+        {
+        }
+
+        var run = await SluiceCli.RunAsync(cli, "status", "--json");
+        Assert.Equal(0, run.ExitCode);
+        using var report = JsonDocument.Parse(run.Output);
+        var root = report.RootElement;
+        Assert.Equal(0, root.GetProperty("intake").GetInt64());
+        Assert.Equal(3, root.GetProperty("parked").GetInt64());
+        Assert.Equal(2, root.GetProperty("failed").GetInt64());
+        var egress = root.GetProperty("egresses")[0];
+        long delayedAtBroker = 0;
+        foreach (var tier in worker.Services.GetRequiredService<IOptions<TopologyOptions>>().Value.EffectiveDelayTiers)
+        {
+            delayedAtBroker += await QueueReader.CountAsync(connection, QueueNames.Delay(QueueNames.DefaultEgress, tier));
+        }
+
+        Assert.Equal(7, delayedAtBroker);
+        Assert.Equal(delayedAtBroker, egress.GetProperty("delayed").GetInt64());
+        Assert.Equal(0, egress.GetProperty("fresh").GetInt64());
+        var domains = egress.GetProperty("owner").GetProperty("domains").EnumerateArray().ToDictionary(d => d.GetProperty("domain").GetString()!);
+        Assert.Equal(5, domains["slow.example"].GetProperty("waiting").GetInt64());
+        Assert.Equal(1, domains["slow.example"].GetProperty("permitLimit").GetInt32());
+        Assert.Equal(1.0 / 3600, domains["slow.example"].GetProperty("allowedPerSecond").GetDouble(), 9);
+        Assert.Equal(TimeSpan.FromHours(5), TimeSpan.Parse(domains["slow.example"].GetProperty("drainEta").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(domains["paused.example"].GetProperty("paused").GetBoolean());
+        Assert.Equal("domain:paused.example", root.GetProperty("paused")[0].GetProperty("target").GetString());
+
+        var table = await SluiceCli.RunAsync(cli, "status");
+        Assert.Equal(0, table.ExitCode);
+        Assert.Contains("parked 3 · failed 2", table.Output, StringComparison.Ordinal);
+        Assert.Matches(@"slow\.example\s+5\s+1/3600s\s+no\s+-\s+5h00m", table.Output);
+    }
+}

@@ -1,0 +1,49 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Sluice.Worker.Status;
+
+/// <summary>What the owner of an egress knows that the broker does not: per-domain rates, backlog, pauses.</summary>
+/// <param name="Egress">The egress.</param>
+/// <param name="Owner">Which worker owns it (host and process id).</param>
+/// <param name="At">When the snapshot was taken.</param>
+/// <param name="SmarthostClosedUntil">Set while the egress backs off because the smarthost cannot be reached.</param>
+/// <param name="Domains">Every domain the owner has seen since it took over.</param>
+public sealed record EgressSnapshot(string Egress, string Owner, DateTimeOffset At, DateTimeOffset? SmarthostClosedUntil, IReadOnlyList<DomainSnapshot> Domains)
+{
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, StatusJsonContext.Default.EgressSnapshot);
+
+    public static EgressSnapshot? FromJson(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, StatusJsonContext.Default.EgressSnapshot);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>One domain as its egress owner sees it.</summary>
+/// <param name="Domain">The recipient domain.</param>
+/// <param name="PermitLimit">Recipients allowed per window (null: no limit).</param>
+/// <param name="WindowSeconds">The window.</param>
+/// <param name="Waiting">Messages of this domain in the delay tiers (counted by the owner since it took over).</param>
+/// <param name="Paused">Paused by an operator (domain or egress).</param>
+/// <param name="CoolingUntil">Set after a throttle reply.</param>
+public sealed record DomainSnapshot(string Domain, int? PermitLimit, double WindowSeconds, long Waiting, bool Paused, DateTimeOffset? CoolingUntil)
+{
+    /// <summary>Messages per second the domain is allowed now (null: unlimited).</summary>
+    public double? AllowedPerSecond => PermitLimit is int limit ? limit / WindowSeconds : null;
+
+    /// <summary>Waiting ÷ allowed rate; null when unlimited, or never while paused.</summary>
+    public TimeSpan? DrainEta => Paused || AllowedPerSecond is not { } rate ? null : TimeSpan.FromSeconds(Waiting / rate);
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false)]
+[JsonSerializable(typeof(EgressSnapshot))]
+[JsonSerializable(typeof(StatusReport))]
+[JsonSerializable(typeof(Sluice.Worker.Control.ControlEvent))]
+internal sealed partial class StatusJsonContext : JsonSerializerContext;

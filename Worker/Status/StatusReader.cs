@@ -1,0 +1,83 @@
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using Sluice.Worker.Control;
+using Sluice.Worker.Topology;
+
+namespace Sluice.Worker.Status;
+
+/// <summary>Gathers a <see cref="StatusReport"/> from the broker without taking anything away.</summary>
+public static class StatusReader
+{
+    /// <param name="connection">The broker.</param>
+    /// <param name="topology">Which egresses and tiers there are.</param>
+    /// <param name="snapshotWait">How long to wait for an owner's snapshot when none is queued (owners publish every <c>Scheduler:StatusInterval</c>).</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="cancellationToken">Cancels reading.</param>
+    public static async Task<StatusReport> ReadAsync(IConnection connection, TopologyOptions topology, TimeSpan snapshotWait, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(topology);
+        ArgumentNullException.ThrowIfNull(time);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        async Task<long> Count(string queue) => (await channel.QueueDeclarePassiveAsync(queue, cancellationToken).ConfigureAwait(false)).MessageCount;
+
+        var pauses = await ControlLog.ReadAsync(connection, cancellationToken).ConfigureAwait(false);
+        var egresses = new List<EgressStatus>();
+        foreach (string egress in topology.EffectiveEgresses)
+        {
+            long delayed = 0;
+            foreach (var tier in topology.EffectiveDelayTiers)
+            {
+                delayed += await Count(QueueNames.Delay(egress, tier)).ConfigureAwait(false);
+            }
+
+            egresses.Add(new EgressStatus(
+                egress,
+                await Count(QueueNames.Egress(egress)).ConfigureAwait(false),
+                await Count(QueueNames.Due(egress)).ConfigureAwait(false),
+                delayed,
+                pauses.IsPaused(new ControlTarget(ControlTargetKind.Egress, egress)),
+                await LatestSnapshotAsync(connection, egress, snapshotWait, cancellationToken).ConfigureAwait(false)));
+        }
+
+        return new StatusReport(
+            time.GetUtcNow(),
+            await Count(QueueNames.Intake).ConfigureAwait(false),
+            await Count(QueueNames.Parked).ConfigureAwait(false),
+            await Count(QueueNames.Failed).ConfigureAwait(false),
+            egresses,
+            pauses.Paused);
+    }
+
+    /// <summary>
+    /// Takes the owner's latest snapshot (the queue holds one; the owner writes a new one every interval),
+    /// waiting for the next one if another reader just took it. Null: no owner is writing.
+    /// </summary>
+    public static async Task<EgressSnapshot?> LatestSnapshotAsync(IConnection connection, string egress, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await channel.BasicQosAsync(0, 1, global: false, cancellationToken).ConfigureAwait(false);
+        var first = new TaskCompletionSource<EgressSnapshot?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += async (_, delivery) =>
+        {
+            var snapshot = EgressSnapshot.FromJson(delivery.Body.Span);
+            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false).ConfigureAwait(false);
+            first.TrySetResult(snapshot);
+        };
+        string tag = await channel.BasicConsumeAsync(QueueNames.Status(egress), autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await first.Task.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+        finally
+        {
+            await channel.BasicCancelAsync(tag, noWait: false, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+}

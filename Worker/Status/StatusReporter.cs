@@ -1,0 +1,60 @@
+using RabbitMQ.Client;
+using Sluice.Worker.Control;
+using Sluice.Worker.Scheduling;
+using Sluice.Worker.Settlement;
+using Sluice.Worker.Topology;
+
+namespace Sluice.Worker.Status;
+
+/// <summary>The egress owner's loop that publishes an <see cref="EgressSnapshot"/> every interval.</summary>
+internal sealed class StatusReporter(
+    string egress,
+    EgressServices services,
+    LimitOptions limits,
+    SlotPlanner planner,
+    EgressGate gate,
+    DomainBacklog backlog,
+    HopPublisher publisher,
+    TimeSpan interval)
+{
+    private static readonly string Owner = $"{Environment.MachineName}/{Environment.ProcessId}";
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(interval, services.Time);
+        try
+        {
+            do
+            {
+                await publisher.PublishAsync(QueueNames.Status(egress), Snapshot().ToJson(),
+                    new BasicProperties { ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+            }
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The session is over.
+        }
+        catch (Exception e) when (e is RabbitMQ.Client.Exceptions.OperationInterruptedException or RabbitMQ.Client.Exceptions.PublishException)
+        {
+            // The connection is gone; the session ends and the next owner reports.
+        }
+    }
+
+    private EgressSnapshot Snapshot()
+    {
+        var now = services.Time.GetUtcNow();
+        bool egressPaused = services.Pauses.IsPaused(new ControlTarget(ControlTargetKind.Egress, egress));
+        var closed = gate.ClosedUntil;
+        var domains = backlog.Snapshot()
+            .OrderBy(d => d.Key, StringComparer.Ordinal)
+            .Select(d =>
+            {
+                var limit = limits.For(d.Key);
+                return new DomainSnapshot(d.Key, limit.PermitLimit, limit.Window.TotalSeconds, d.Value,
+                    egressPaused || services.Pauses.Holds(egress, d.Key), planner.CoolingUntil(d.Key));
+            })
+            .ToList();
+        return new EgressSnapshot(egress, Owner, now, closed > now ? closed : null, domains);
+    }
+}
