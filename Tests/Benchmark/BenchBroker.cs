@@ -34,15 +34,6 @@ internal sealed class BenchBroker : IAsyncDisposable
         return new BenchBroker(http, name);
     }
 
-    /// <summary>Messages published into the vhost so far (the broker's own count; it lags by a few seconds).</summary>
-    public async Task<long> PublishedAsync()
-    {
-        using var document = JsonDocument.Parse(await _http.GetStringAsync(Api("vhosts", VirtualHost)));
-        return document.RootElement.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("publish", out var publish)
-            ? publish.GetInt64()
-            : 0;
-    }
-
     /// <summary>Messages that entered each queue (published or dead-lettered into it), by queue.</summary>
     public async Task<Dictionary<string, long>> EnteredPerQueueAsync()
     {
@@ -52,12 +43,18 @@ internal sealed class BenchBroker : IAsyncDisposable
             q => q.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("publish", out var p) ? p.GetInt64() : 0);
     }
 
-    /// <summary>Messages in every queue of the vhost.</summary>
+    /// <summary>Mail in every queue of the vhost (not status snapshots or control entries).</summary>
     public async Task<long> QueuedAsync()
     {
         using var document = JsonDocument.Parse(await _http.GetStringAsync(Api("queues", VirtualHost)));
-        return document.RootElement.EnumerateArray().Sum(q => q.TryGetProperty("messages", out var m) ? m.GetInt64() : 0);
+        return document.RootElement.EnumerateArray()
+            .Where(q => IsMailQueue(q.GetProperty("name").GetString()!))
+            .Sum(q => q.TryGetProperty("messages", out var m) ? m.GetInt64() : 0);
     }
+
+    /// <summary>Queues that hold mail: not <c>mail.status.*</c> snapshots or the <c>mail.control</c> stream.</summary>
+    public static bool IsMailQueue(string name) =>
+        !name.StartsWith("mail.status.", StringComparison.Ordinal) && name != "mail.control";
 
     /// <summary>Messages in one queue of the vhost.</summary>
     public async Task<long> QueuedAsync(string queue)

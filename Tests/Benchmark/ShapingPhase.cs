@@ -49,9 +49,11 @@ internal static class ShapingPhase
 
         // The management API samples its counters every few seconds.
         await Task.Delay(TimeSpan.FromSeconds(6));
-        long workerPublishes = await broker.PublishedAsync() - total;
         long stillQueued = await broker.QueuedAsync();
         var entered = await broker.EnteredPerQueueAsync();
+
+        // Churn counts mail hops only: not the producer's publishes into intake, nor status snapshots.
+        long workerPublishes = entered.Where(e => BenchBroker.IsMailQueue(e.Key) && e.Key != "mail.intake").Sum(e => e.Value);
         await output.WriteLineAsync("  messages entering each queue: " + string.Join(", ", entered.Where(e => e.Value > 0).OrderByDescending(e => e.Value).Select(e => $"{e.Key} {e.Value}")));
 
         var records = simulator.Records.ToList();

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Sluice.Simulator;
@@ -14,6 +15,11 @@ var options = JsonSerializer.Deserialize<SimulatorOptions>(await File.ReadAllTex
 await using var simulator = ReceivingSimulator.Start(options);
 await Console.Out.WriteLineAsync($"sluice-simulator listening on 127.0.0.1:{simulator.Port}");
 var stop = new TaskCompletionSource();
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    stop.TrySetResult();
+});
 Console.CancelKeyPress += (_, e) =>
 {
     e.Cancel = true;
