@@ -11,6 +11,11 @@ public sealed class ClassificationOptions
     /// </summary>
     public static readonly IReadOnlyList<ReplyRule> DefaultRules =
     [
+        // Microsoft: the sender as a whole is refused (tenant threshold, IP not accepted, banned IP).
+        new() { Code = "5xx", Enhanced = "5.7.705", Outcome = DeliveryOutcome.Banned },
+        new() { Code = "5xx", Enhanced = "5.7.708", Outcome = DeliveryOutcome.Banned },
+        new() { Code = "5xx", Enhanced = "5.7.750", Outcome = DeliveryOutcome.Banned },
+        new() { Code = "5xx", Enhanced = "5.7.606-649", Outcome = DeliveryOutcome.Banned },
         // Microsoft: 4.7.500-699 server busy / rate limited due to IP reputation.
         new() { Code = "4xx", Enhanced = "4.7.", Text = "busy|rate|limit|throttl|too many|reputation|try again later", Outcome = DeliveryOutcome.Throttled },
         // Gmail 421 4.7.28, Yahoo 421 4.7.0 [TSS04]: unusual rate / temporarily deferred.

@@ -14,4 +14,10 @@ public enum DeliveryOutcome
 
     /// <summary>Permanent: to <c>mail.failed</c> with the reply.</summary>
     Failed,
+
+    /// <summary>
+    /// The receiver refuses the sender as a whole (e.g. Microsoft's 5.7.705 tenant threshold): the whole
+    /// egress is suspended and every message is kept; nothing is bounced.
+    /// </summary>
+    Banned,
 }

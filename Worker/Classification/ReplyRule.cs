@@ -41,7 +41,29 @@ public sealed class ReplyRule
             && Code.Zip(actual).All(pair => pair.First is 'x' or 'X' || pair.First == pair.Second);
     }
 
-    /// <summary><c>4.7.500</c> matches itself; <c>4.7.</c> (ending in a dot) matches every code it starts.</summary>
-    private bool EnhancedMatches(string enhanced) =>
-        Enhanced!.EndsWith('.') ? enhanced.StartsWith(Enhanced, StringComparison.Ordinal) : enhanced == Enhanced;
+    /// <summary>
+    /// <c>4.7.500</c> matches itself; <c>4.7.</c> (ending in a dot) matches every code it starts;
+    /// <c>5.7.606-649</c> matches a range of the last part.
+    /// </summary>
+    private bool EnhancedMatches(string enhanced)
+    {
+        if (Enhanced!.EndsWith('.'))
+        {
+            return enhanced.StartsWith(Enhanced, StringComparison.Ordinal);
+        }
+
+        int dash = Enhanced.IndexOf('-', StringComparison.Ordinal);
+        if (dash < 0)
+        {
+            return enhanced == Enhanced;
+        }
+
+        int lastDot = Enhanced.LastIndexOf('.', dash);
+        string prefix = Enhanced[..(lastDot + 1)];
+        return enhanced.StartsWith(prefix, StringComparison.Ordinal)
+            && int.TryParse(enhanced[prefix.Length..], System.Globalization.CultureInfo.InvariantCulture, out int detail)
+            && int.TryParse(Enhanced[(lastDot + 1)..dash], System.Globalization.CultureInfo.InvariantCulture, out int from)
+            && int.TryParse(Enhanced[(dash + 1)..], System.Globalization.CultureInfo.InvariantCulture, out int to)
+            && detail >= from && detail <= to;
+    }
 }

@@ -43,7 +43,9 @@ internal static class StatusCommand
                 ? $"owner {o.Owner}, snapshot {(report.At - o.At).TotalSeconds:0} s old"
                 : "no worker owns it";
             string smarthost = egress.Owner?.SmarthostClosedUntil is { } until ? $"smarthost unreachable, retrying at {until:HH:mm:ss}" : "smarthost ok";
-            text.AppendLine(CultureInfo.InvariantCulture, $"egress {egress.Egress}: {owner}; {(egress.Paused ? "PAUSED" : "running")}; {smarthost}");
+            string state = egress.Owner?.SuspendedUntil is { } banned ? $"SUSPENDED by a ban until {banned:HH:mm:ss}"
+                : egress.Paused ? "PAUSED" : "running";
+            text.AppendLine(CultureInfo.InvariantCulture, $"egress {egress.Egress}: {owner}; {state}; {smarthost}");
             text.AppendLine(CultureInfo.InvariantCulture, $"  fresh {egress.Fresh} · due {egress.Due} · delayed {egress.Delayed} · drain ETA {Eta(egress.DrainEta)}");
             if (egress.Owner is { Domains.Count: > 0 } snapshot)
             {

@@ -8,6 +8,9 @@ public sealed class PauseState
 
     public event Action? Changed;
 
+    /// <summary>An entry was applied (pause or resume), with who and when.</summary>
+    public event Action<ControlEvent>? Applied;
+
     /// <summary>A read marker went by (the reader that wrote it has now seen everything before it).</summary>
     public event Action<string>? MarkerSeen;
 
@@ -43,6 +46,7 @@ public sealed class PauseState
             }
         }
 
+        Applied?.Invoke(controlEvent);
         Changed?.Invoke();
     }
 

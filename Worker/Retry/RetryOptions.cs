@@ -26,6 +26,9 @@ public sealed class RetryOptions
     /// <summary>How long a domain pauses after a throttle reply (a reply-table row can set its own).</summary>
     public TimeSpan ThrottleCoolDown { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>How long a ban reply suspends the whole egress (until then, or until <c>sluice resume egress:NAME</c>).</summary>
+    public TimeSpan BanSuspension { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>The egress's first pause after the smarthost cannot be reached; doubles up to <see cref="MaxConnectionBackoff"/>.</summary>
     public TimeSpan InitialConnectionBackoff { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -5,10 +5,10 @@ using Sluice.Worker.Topology;
 namespace Sluice.Worker.Scheduling;
 
 /// <summary>
-/// The owner's consumers on an egress's due and fresh queues, on while the egress is neither paused
-/// nor stopping, off otherwise. Due mail is subscribed first: it has waited already.
+/// The owner's consumers on an egress's due and fresh queues, on while the egress is neither paused,
+/// suspended by a ban nor stopping, off otherwise (so its mail stays where it is). Due mail is subscribed first: it has waited already.
 /// </summary>
-internal sealed class EgressConsumers(IChannel channel, IAsyncBasicConsumer consumer, string egress, PauseState pauses, Func<bool> stopping) : IDisposable
+internal sealed class EgressConsumers(IChannel channel, IAsyncBasicConsumer consumer, string egress, PauseState pauses, EgressBreaker breaker, Func<bool> stopping) : IDisposable
 {
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly List<string> _tags = [];
@@ -21,7 +21,7 @@ internal sealed class EgressConsumers(IChannel channel, IAsyncBasicConsumer cons
         await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            bool wanted = !stopping() && !pauses.IsPaused(new ControlTarget(ControlTargetKind.Egress, egress));
+            bool wanted = !stopping() && breaker.SuspendedUntil is null && !pauses.IsPaused(new ControlTarget(ControlTargetKind.Egress, egress));
             if (wanted && _tags.Count == 0)
             {
                 _tags.Add(await channel.BasicConsumeAsync(QueueNames.Due(egress), autoAck: false, consumer, cancellationToken).ConfigureAwait(false));

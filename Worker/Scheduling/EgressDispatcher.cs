@@ -24,6 +24,7 @@ public sealed partial class EgressDispatcher(
     DomainLimiters limiters,
     SlotPlanner planner,
     EgressGate gate,
+    EgressBreaker breaker,
     DomainBacklog backlog,
     HopPublisher publisher,
     Acknowledger acknowledger,
@@ -61,6 +62,14 @@ public sealed partial class EgressDispatcher(
             {
                 // Paused by an operator: the mail waits in the tiers, and looks again after a while.
                 await DelayAsync(work, envelope, envelope.Recipients, now + services.PausedRecheck, slotted: false, envelope.Attempts, null).ConfigureAwait(false);
+                return;
+            }
+
+            if (breaker.SuspendedUntil is { } suspendedUntil)
+            {
+                // Banned: nothing is sent from this egress until the suspension ends; the mail waits (in the
+                // due queue, which is not consumed meanwhile, so a resume by hand releases it at once).
+                await DelayAsync(work, envelope, envelope.Recipients, Earliest(suspendedUntil, now + services.PausedRecheck), slotted: false, envelope.Attempts, null).ConfigureAwait(false);
                 return;
             }
 
@@ -163,6 +172,15 @@ public sealed partial class EgressDispatcher(
                     LogThrottled(envelope.Domain, detail, coolUntil);
                     hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, earliest: coolUntil));
                     break;
+                case DeliveryOutcome.Banned:
+                    var suspendedUntil = _time.GetUtcNow() + services.Retry.BanSuspension;
+                    if (breaker.Trip(suspendedUntil))
+                    {
+                        LogBanned(egress, detail, suspendedUntil);
+                    }
+
+                    hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, earliest: null, latest: Earliest(suspendedUntil, _time.GetUtcNow() + services.PausedRecheck)));
+                    break;
                 case DeliveryOutcome.Deferred:
                     hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, earliest: null));
                     break;
@@ -176,7 +194,7 @@ public sealed partial class EgressDispatcher(
         LogSent(work.Properties.MessageId, envelope.Domain, report.Accepted.Count, report.Refused.Count);
     }
 
-    private Task RetryLaterAsync(EgressWork work, EgressEnvelope envelope, List<string> recipients, int attempts, string reply, DateTimeOffset? earliest)
+    private Task RetryLaterAsync(EgressWork work, EgressEnvelope envelope, List<string> recipients, int attempts, string reply, DateTimeOffset? earliest, DateTimeOffset? latest = null)
     {
         var decision = services.RetryPolicy.Next(attempts, envelope.AcceptedAt, envelope.Mail.NotAfter, Random.Shared);
         if (decision.At is not { } at)
@@ -187,6 +205,11 @@ public sealed partial class EgressDispatcher(
         }
 
         var notBefore = Latest(at, earliest)!.Value;
+        if (latest is { } cap && cap < notBefore)
+        {
+            notBefore = cap;
+        }
+
         backlog.Left(envelope.Domain);
         return PublishCopyAsync(work, QueueNames.Delay(egress, services.Tiers.For(notBefore - _time.GetUtcNow())), recipients,
             DelayHeaders(notBefore, slotted: false, attempts, reply));
@@ -228,6 +251,8 @@ public sealed partial class EgressDispatcher(
         return publisher.PublishAsync(queue, work.Body, NextHop.From(work.Properties, all), CancellationToken.None);
     }
 
+    private static DateTimeOffset Earliest(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
     private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) =>
         a is null ? b : b is null ? a : a > b ? a : b;
 
@@ -236,6 +261,9 @@ public sealed partial class EgressDispatcher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} to {Domain}: {Reason}: {Detail}")]
     private partial void LogSettled(string? messageId, string domain, string reason, string? detail);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Egress {Egress} is BANNED by a receiver ({Reply}). Every send of this egress stops until {Until:O} (or `sluice resume egress:{Egress}`); no mail is failed, all of it waits.")]
+    private partial void LogBanned(string egress, string reply, DateTimeOffset until);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Domain} throttles ({Reply}); pausing it until {Until:O}.")]
     private partial void LogThrottled(string domain, string reply, DateTimeOffset until);

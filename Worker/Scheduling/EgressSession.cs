@@ -43,6 +43,7 @@ internal sealed partial class EgressSession(
         limiters.HoldWindowsFromNow();
         var planner = new SlotPlanner(limits, services.Time);
         var gate = new EgressGate(services.RetryOptions, services.Time);
+        var breaker = new EgressBreaker(services.Time);
         await using var publisher = await HopPublisher.CreateAsync(connection, broker.Value.PublishTimeout, stoppingToken).ConfigureAwait(false);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken).ConfigureAwait(false);
         using var acknowledger = new Acknowledger(channel);
@@ -65,17 +66,38 @@ internal sealed partial class EgressSession(
         };
 
         var backlog = new DomainBacklog();
-        var dispatcher = new EgressDispatcher(egress, services, limiters, planner, gate, backlog, publisher, acknowledger, logger);
+        var dispatcher = new EgressDispatcher(egress, services, limiters, planner, gate, breaker, backlog, publisher, acknowledger, logger);
         using var reporting = new CancellationTokenSource();
-        var reporter = new StatusReporter(egress, services, limits.Value, planner, gate, backlog, publisher, scheduler.Value.StatusInterval)
+        var reporter = new StatusReporter(egress, services, limits.Value, planner, gate, breaker, backlog, publisher, scheduler.Value.StatusInterval)
             .RunAsync(reporting.Token);
         var senders = Enumerable.Range(0, smtp.Value.Connections)
             .Select(_ => SendLoopAsync(work.Reader, dispatcher, acknowledger, stoppingToken))
             .ToList();
 
         // A paused egress stops consuming, so its mail stays where it is instead of circling the tiers.
-        using var consumers = new EgressConsumers(channel, consumer, egress, services.Pauses, () => _stopping);
+        using var consumers = new EgressConsumers(channel, consumer, egress, services.Pauses, breaker, () => _stopping);
+        void OnBreaker()
+        {
+            consumers.Sync();
+            if (breaker.SuspendedUntil is { } until)
+            {
+                // Consume again when the suspension ends by itself.
+                _ = Task.Delay(until - services.Time.GetUtcNow(), services.Time, stoppingToken)
+                    .ContinueWith(_ => consumers.Sync(), TaskScheduler.Default);
+            }
+        }
+
+        void OnControl(ControlEvent controlEvent)
+        {
+            if (!controlEvent.Paused && controlEvent.Target == new ControlTarget(ControlTargetKind.Egress, egress).ToString())
+            {
+                breaker.Reset(controlEvent.At);
+            }
+        }
+
+        breaker.Changed += OnBreaker;
         services.Pauses.Changed += consumers.Sync;
+        services.Pauses.Applied += OnControl;
         try
         {
             await consumers.SyncAsync(stoppingToken).ConfigureAwait(false);
@@ -90,6 +112,8 @@ internal sealed partial class EgressSession(
         finally
         {
             services.Pauses.Changed -= consumers.Sync;
+            services.Pauses.Applied -= OnControl;
+            breaker.Changed -= OnBreaker;
         }
 
         await reporting.CancelAsync().ConfigureAwait(false);

@@ -8,8 +8,10 @@ namespace Sluice.Worker.Status;
 /// <param name="Owner">Which worker owns it (host and process id).</param>
 /// <param name="At">When the snapshot was taken.</param>
 /// <param name="SmarthostClosedUntil">Set while the egress backs off because the smarthost cannot be reached.</param>
+/// <param name="SuspendedUntil">Set while a ban reply keeps the whole egress from sending.</param>
 /// <param name="Domains">Every domain the owner has seen since it took over.</param>
-public sealed record EgressSnapshot(string Egress, string Owner, DateTimeOffset At, DateTimeOffset? SmarthostClosedUntil, IReadOnlyList<DomainSnapshot> Domains)
+public sealed record EgressSnapshot(
+    string Egress, string Owner, DateTimeOffset At, DateTimeOffset? SmarthostClosedUntil, DateTimeOffset? SuspendedUntil, IReadOnlyList<DomainSnapshot> Domains)
 {
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, StatusJsonContext.Default.EgressSnapshot);
 

@@ -13,6 +13,7 @@ internal sealed class StatusReporter(
     LimitOptions limits,
     SlotPlanner planner,
     EgressGate gate,
+    EgressBreaker breaker,
     DomainBacklog backlog,
     HopPublisher publisher,
     TimeSpan interval)
@@ -55,6 +56,6 @@ internal sealed class StatusReporter(
                     egressPaused || services.Pauses.Holds(egress, d.Key), planner.CoolingUntil(d.Key));
             })
             .ToList();
-        return new EgressSnapshot(egress, Owner, now, closed > now ? closed : null, domains);
+        return new EgressSnapshot(egress, Owner, now, closed > now ? closed : null, breaker.SuspendedUntil, domains);
     }
 }

@@ -15,6 +15,11 @@ public sealed class ReplyClassifierTests
     [InlineData(421, "4.7.0 [TSS04] Messages from 203.0.113.7 temporarily deferred due to unexpected volume or user complaints", DeliveryOutcome.Throttled)]
     [InlineData(451, "4.3.0 Temporary failure, please try again later.", DeliveryOutcome.Deferred)]
     [InlineData(452, "4.5.3 Too many recipients", DeliveryOutcome.Deferred)]
+    [InlineData(550, "5.7.705 Access denied, tenant has exceeded threshold.", DeliveryOutcome.Banned)]
+    [InlineData(550, "5.7.708 Service unavailable. Access denied, traffic not accepted from this IP.", DeliveryOutcome.Banned)]
+    [InlineData(550, "5.7.606 Access denied, banned sending IP [203.0.113.7].", DeliveryOutcome.Banned)]
+    [InlineData(550, "5.7.649 Access denied, banned sending IP.", DeliveryOutcome.Banned)]
+    [InlineData(550, "5.7.650 Access denied.", DeliveryOutcome.Failed)]
     [InlineData(550, "5.1.1 The email account that you tried to reach does not exist.", DeliveryOutcome.Failed)]
     [InlineData(554, "5.7.1 Message rejected", DeliveryOutcome.Failed)]
     public void Default_table_classifies_real_replies(int code, string text, DeliveryOutcome expected)
