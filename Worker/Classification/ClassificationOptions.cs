@@ -6,21 +6,40 @@ public sealed class ClassificationOptions
     public const string SectionName = "Classification";
 
     /// <summary>
-    /// Shipped defaults: replies that mean "slow down" rather than "try this message later".
+    /// Shipped defaults for Microsoft, Gmail, Yahoo and generic replies that do not mean what their
+    /// class says: "slow down", "the sender is banned", "fewer recipients per transaction".
     /// Everything else falls back to the reply class (2xx delivered, 4xx deferred, 5xx failed).
     /// </summary>
     public static readonly IReadOnlyList<ReplyRule> DefaultRules =
     [
-        // Microsoft: the sender as a whole is refused (tenant threshold, IP not accepted, banned IP).
-        new() { Code = "5xx", Enhanced = "5.7.705", Outcome = DeliveryOutcome.Banned },
-        new() { Code = "5xx", Enhanced = "5.7.708", Outcome = DeliveryOutcome.Banned },
-        new() { Code = "5xx", Enhanced = "5.7.750", Outcome = DeliveryOutcome.Banned },
-        new() { Code = "5xx", Enhanced = "5.7.606-649", Outcome = DeliveryOutcome.Banned },
-        // Microsoft: 4.7.500-699 server busy / rate limited due to IP reputation.
-        new() { Code = "4xx", Enhanced = "4.7.", Text = "busy|rate|limit|throttl|too many|reputation|try again later", Outcome = DeliveryOutcome.Throttled },
-        // Gmail 421 4.7.28, Yahoo 421 4.7.0 [TSS04]: unusual rate / temporarily deferred.
+        // Microsoft (Exchange Online NDR reference): the sender as a whole is refused.
+        new() { Code = "5xx", Enhanced = "5.7.705", Outcome = DeliveryOutcome.Banned },     // tenant has exceeded threshold
+        new() { Code = "5xx", Enhanced = "5.7.708", Outcome = DeliveryOutcome.Banned },     // traffic not accepted from this IP
+        new() { Code = "5xx", Enhanced = "5.7.750", Outcome = DeliveryOutcome.Banned },     // unregistered domain / client blocked
+        new() { Code = "5xx", Enhanced = "5.7.606-649", Outcome = DeliveryOutcome.Banned }, // banned sending IP
+        new() { Code = "4xx", Enhanced = "4.7.850-899", Outcome = DeliveryOutcome.Banned, CoolDown = TimeSpan.FromMinutes(15) }, // IP temporarily blocked
+
+        // Microsoft: the receiver wants fewer messages (server busy, IP reputation, recipient rate limits).
+        new() { Code = "4xx", Enhanced = "4.7.500-699", Outcome = DeliveryOutcome.Throttled },
+        new() { Code = "5xx", Enhanced = "5.2.121-122", Outcome = DeliveryOutcome.Throttled, CoolDown = TimeSpan.FromHours(1) },
+
+        // Too many recipients in one transaction: send them in smaller groups.
+        new() { Code = "452", Enhanced = "4.5.3", Outcome = DeliveryOutcome.SplitAndRetry },
+        new() { Code = "4xx", Text = "too many recipients", Outcome = DeliveryOutcome.SplitAndRetry },
+
+        // Yahoo: [TS03] is a block of the sender; [TSS04]/[TSS05] and other [TSnn] defer for volume.
+        new() { Code = "5xx", Text = @"\[TS03\]", Outcome = DeliveryOutcome.Banned },
+        new() { Code = "4xx", Text = @"\[TS03\]", Outcome = DeliveryOutcome.Banned },
+        new() { Code = "4xx", Text = @"\[TSS?0[0-9]\]", Outcome = DeliveryOutcome.Throttled },
+
+        // Gmail: 550 5.7.1 "... blocked" refuses the sender; 450 4.2.1 the recipient gets mail too fast.
+        new() { Code = "550", Enhanced = "5.7.1", Text = "block", Outcome = DeliveryOutcome.Banned },
+        new() { Code = "450", Enhanced = "4.2.1", Outcome = DeliveryOutcome.Throttled, CoolDown = TimeSpan.FromMinutes(5) },
+
+        // Generic: 421 closes the connection because the server is overloaded or the sender too fast
+        // (Gmail 4.7.28, Yahoo 4.7.0); any 4.7.x that speaks of rate or load.
         new() { Code = "421", Outcome = DeliveryOutcome.Throttled },
-        new() { Code = "4xx", Text = @"\[TS0?[0-9]\]|\[TSS0[0-9]\]", Outcome = DeliveryOutcome.Throttled },
+        new() { Code = "4xx", Enhanced = "4.7.", Text = "busy|rate|limit|throttl|too many|reputation|try again later", Outcome = DeliveryOutcome.Throttled },
     ];
 
     /// <summary>Ordered rules; the first match wins. Empty means <see cref="DefaultRules"/>.</summary>

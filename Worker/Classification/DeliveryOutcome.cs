@@ -20,4 +20,7 @@ public enum DeliveryOutcome
     /// egress is suspended and every message is kept; nothing is bounced.
     /// </summary>
     Banned,
+
+    /// <summary>Too many recipients in one transaction: retry the recipients in two smaller groups.</summary>
+    SplitAndRetry,
 }

@@ -172,8 +172,20 @@ public sealed partial class EgressDispatcher(
                     LogThrottled(envelope.Domain, detail, coolUntil);
                     hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, earliest: coolUntil));
                     break;
+                case DeliveryOutcome.SplitAndRetry when recipients.Count > 1:
+                    // Two halves, each its own message with its own permits, back as soon as the shortest tier.
+                    int half = recipients.Count / 2;
+                    var soon = _time.GetUtcNow();
+                    hops.Add(PublishCopyAsync(work, QueueNames.Delay(egress, services.Tiers.Shortest), recipients[..half], DelayHeaders(soon, slotted: false, envelope.Attempts, detail)));
+                    hops.Add(PublishCopyAsync(work, QueueNames.Delay(egress, services.Tiers.Shortest), recipients[half..], DelayHeaders(soon, slotted: false, envelope.Attempts, detail)));
+                    backlog.Left(envelope.Domain);
+                    backlog.Left(envelope.Domain);
+                    break;
+                case DeliveryOutcome.SplitAndRetry:
+                    hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, earliest: null));
+                    break;
                 case DeliveryOutcome.Banned:
-                    var suspendedUntil = _time.GetUtcNow() + services.Retry.BanSuspension;
+                    var suspendedUntil = _time.GetUtcNow() + (classification.CoolDown ?? services.Retry.BanSuspension);
                     if (breaker.Trip(suspendedUntil))
                     {
                         LogBanned(egress, detail, suspendedUntil);
