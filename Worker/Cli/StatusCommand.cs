@@ -55,7 +55,9 @@ internal static class StatusCommand
                     {
                         d.Domain,
                         d.Waiting.ToString(CultureInfo.InvariantCulture),
-                        d.PermitLimit is int limit ? $"{limit}/{d.WindowSeconds:0.###}s" : "unlimited",
+                        d.PermitLimit is int limit
+                            ? $"{limit}/{d.WindowSeconds:0.###}s" + (d.Ceiling is int ceiling && ceiling > limit ? $" (of {ceiling})" : string.Empty)
+                            : "unlimited",
                         d.Paused ? "yes" : "no",
                         d.CoolingUntil?.ToString("HH:mm:ss", CultureInfo.InvariantCulture) ?? "-",
                         Eta(d.DrainEta),

@@ -16,6 +16,7 @@ public sealed class DomainLimiters : IDisposable
     private readonly TimeProvider _time;
     private readonly PartitionedRateLimiter<string> _concurrency;
     private readonly ConcurrentDictionary<string, SlidingLogRateLimiter?> _rate = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _lastIncrease = new(StringComparer.Ordinal);
     private DateTimeOffset _takeoverAt = DateTimeOffset.MinValue;
 
     public DomainLimiters(IOptions<LimitOptions> options, TimeProvider time)
@@ -72,6 +73,48 @@ public sealed class DomainLimiters : IDisposable
         }
 
         return new Admission.Granted(new Admission.Leases(concurrency, rate));
+    }
+
+    /// <summary>The limit now in force for <paramref name="domain"/> (null: no rate limit).</summary>
+    public int? CurrentLimit(string domain) =>
+        _rate.TryGetValue(domain, out var limiter) && limiter is not null ? limiter.PermitLimit : _options.For(domain).PermitLimit;
+
+    /// <summary>A throttle reply: cut the domain's rate (multiplicative decrease).</summary>
+    public void Throttled(string domain)
+    {
+        if (!_options.Adaptive.Enabled || _rate.GetOrAdd(domain, CreateRateLimiter) is not { } limiter)
+        {
+            return;
+        }
+
+        int ceiling = _options.For(domain).PermitLimit!.Value;
+        int floor = Math.Max(1, (int)Math.Ceiling(ceiling * _options.Adaptive.Floor));
+        limiter.PermitLimit = Math.Max(floor, (int)(limiter.PermitLimit * _options.Adaptive.Decrease));
+        _lastIncrease[domain] = _time.GetUtcNow();
+    }
+
+    /// <summary>A delivery: once a whole window has passed since the last change, step back up towards the ceiling.</summary>
+    public void Delivered(string domain)
+    {
+        if (!_options.Adaptive.Enabled || !_rate.TryGetValue(domain, out var limiter) || limiter is null)
+        {
+            return;
+        }
+
+        var limit = _options.For(domain);
+        int ceiling = limit.PermitLimit!.Value;
+        if (limiter.PermitLimit >= ceiling)
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        var last = _lastIncrease.GetOrAdd(domain, now);
+        if (now - last >= limit.Window)
+        {
+            limiter.PermitLimit = Math.Min(ceiling, limiter.PermitLimit + Math.Max(1, (int)Math.Ceiling(ceiling * _options.Adaptive.Increase)));
+            _lastIncrease[domain] = now;
+        }
     }
 
     public void Dispose()

@@ -169,6 +169,7 @@ public sealed partial class EgressDispatcher(
                 case DeliveryOutcome.Throttled:
                     var coolUntil = _time.GetUtcNow() + (classification.CoolDown ?? services.Retry.ThrottleCoolDown);
                     planner.CoolDown(envelope.Domain, coolUntil);
+                    limiters.Throttled(envelope.Domain);
                     LogThrottled(envelope.Domain, detail, coolUntil);
                     hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, earliest: coolUntil));
                     break;
@@ -199,6 +200,11 @@ public sealed partial class EgressDispatcher(
                 case DeliveryOutcome.Delivered:
                     break;
             }
+        }
+
+        if (report.Accepted.Count > 0)
+        {
+            limiters.Delivered(envelope.Domain);
         }
 
         await Task.WhenAll(hops).ConfigureAwait(false);

@@ -68,7 +68,7 @@ internal sealed partial class EgressSession(
         var backlog = new DomainBacklog();
         var dispatcher = new EgressDispatcher(egress, services, limiters, planner, gate, breaker, backlog, publisher, acknowledger, logger);
         using var reporting = new CancellationTokenSource();
-        var reporter = new StatusReporter(egress, services, limits.Value, planner, gate, breaker, backlog, publisher, scheduler.Value.StatusInterval)
+        var reporter = new StatusReporter(egress, services, limits.Value, planner, limiters, gate, breaker, backlog, publisher, scheduler.Value.StatusInterval)
             .RunAsync(reporting.Token);
         var senders = Enumerable.Range(0, smtp.Value.Connections)
             .Select(_ => SendLoopAsync(work.Reader, dispatcher, acknowledger, stoppingToken))

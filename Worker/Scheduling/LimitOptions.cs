@@ -29,5 +29,9 @@ public sealed class LimitOptions
     /// </summary>
     public bool HoldWindowsOnTakeover { get; set; } = true;
 
+    /// <summary>How each domain's limit adapts to throttle replies and comes back up.</summary>
+    [ValidateObjectMembers]
+    public AdaptiveOptions Adaptive { get; set; } = new();
+
     public DomainLimit For(string domain) => Domains.TryGetValue(domain, out var limit) ? limit : Default;
 }

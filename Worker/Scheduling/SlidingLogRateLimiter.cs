@@ -18,7 +18,7 @@ public sealed class SlidingLogRateLimiter : RateLimiter
 {
     private readonly Lock _gate = new();
     private readonly Queue<Entry> _log = new();
-    private readonly int _permitLimit;
+    private int _permitLimit;
     private readonly long _windowTicks;
     private readonly TimeProvider _time;
     private int _held;
@@ -56,8 +56,9 @@ public sealed class SlidingLogRateLimiter : RateLimiter
     {
         lock (_gate)
         {
-            _log.Enqueue(new Entry(until.UtcTicks - _windowTicks, _permitLimit - _held, committed: true));
-            _held = _permitLimit;
+            int fill = Math.Max(0, _permitLimit - _held);
+            _log.Enqueue(new Entry(until.UtcTicks - _windowTicks, fill, committed: true));
+            _held += fill;
         }
     }
 
@@ -72,7 +73,7 @@ public sealed class SlidingLogRateLimiter : RateLimiter
             long now = Now;
             Expire(now);
             var times = new List<DateTimeOffset>(_permitLimit);
-            times.AddRange(Enumerable.Repeat(new DateTimeOffset(now, TimeSpan.Zero), _permitLimit - _held));
+            times.AddRange(Enumerable.Repeat(new DateTimeOffset(now, TimeSpan.Zero), Math.Max(0, _permitLimit - _held)));
             long earliest = now;
             foreach (var entry in _log)
             {
@@ -85,6 +86,28 @@ public sealed class SlidingLogRateLimiter : RateLimiter
         }
     }
 
+    /// <summary>The limit now in force (the adaptive rate moves it between a floor and the configured ceiling).</summary>
+    public int PermitLimit
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _permitLimit;
+            }
+        }
+
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            lock (_gate)
+            {
+                // Lowering it below what is held simply refuses until enough permits have come back.
+                _permitLimit = value;
+            }
+        }
+    }
+
     public override RateLimiterStatistics GetStatistics()
     {
         lock (_gate)
@@ -92,7 +115,7 @@ public sealed class SlidingLogRateLimiter : RateLimiter
             Expire(Now);
             return new RateLimiterStatistics
             {
-                CurrentAvailablePermits = _permitLimit - _held,
+                CurrentAvailablePermits = Math.Max(0, _permitLimit - _held),
                 CurrentQueuedCount = 0,
                 TotalFailedLeases = _failed,
                 TotalSuccessfulLeases = _successful,

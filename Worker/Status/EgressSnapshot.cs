@@ -30,12 +30,13 @@ public sealed record EgressSnapshot(
 
 /// <summary>One domain as its egress owner sees it.</summary>
 /// <param name="Domain">The recipient domain.</param>
-/// <param name="PermitLimit">Recipients allowed per window (null: no limit).</param>
+/// <param name="PermitLimit">Recipients allowed per window now, after adapting to throttle replies (null: no limit).</param>
+/// <param name="Ceiling">The configured limit the adaptive rate climbs back to.</param>
 /// <param name="WindowSeconds">The window.</param>
 /// <param name="Waiting">Messages of this domain in the delay tiers (counted by the owner since it took over).</param>
 /// <param name="Paused">Paused by an operator (domain or egress).</param>
 /// <param name="CoolingUntil">Set after a throttle reply.</param>
-public sealed record DomainSnapshot(string Domain, int? PermitLimit, double WindowSeconds, long Waiting, bool Paused, DateTimeOffset? CoolingUntil)
+public sealed record DomainSnapshot(string Domain, int? PermitLimit, int? Ceiling, double WindowSeconds, long Waiting, bool Paused, DateTimeOffset? CoolingUntil)
 {
     /// <summary>Messages per second the domain is allowed now (null: unlimited).</summary>
     public double? AllowedPerSecond => PermitLimit is int limit ? limit / WindowSeconds : null;

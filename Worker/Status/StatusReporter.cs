@@ -12,6 +12,7 @@ internal sealed class StatusReporter(
     EgressServices services,
     LimitOptions limits,
     SlotPlanner planner,
+    DomainLimiters limiters,
     EgressGate gate,
     EgressBreaker breaker,
     DomainBacklog backlog,
@@ -52,7 +53,7 @@ internal sealed class StatusReporter(
             .Select(d =>
             {
                 var limit = limits.For(d.Key);
-                return new DomainSnapshot(d.Key, limit.PermitLimit, limit.Window.TotalSeconds, d.Value,
+                return new DomainSnapshot(d.Key, limiters.CurrentLimit(d.Key), limit.PermitLimit, limit.Window.TotalSeconds, d.Value,
                     egressPaused || services.Pauses.Holds(egress, d.Key), planner.CoolingUntil(d.Key));
             })
             .ToList();
