@@ -142,7 +142,7 @@ public sealed partial class EgressDispatcher(
 
     /// <summary>
     /// The smarthost, not this message, is the problem: keep the message (unacked, so nothing can be
-    /// lost) and back the whole egress off before trying again.
+    /// lost) and back the whole egress off before trying again (pauses and bans are checked again after).
     /// </summary>
     private async Task BackOffAsync(Exception failure, CancellationToken stopping)
     {
@@ -174,13 +174,11 @@ public sealed partial class EgressDispatcher(
                     hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, earliest: coolUntil));
                     break;
                 case DeliveryOutcome.SplitAndRetry when recipients.Count > 1:
-                    // Two halves, each its own message with its own permits, back as soon as the shortest tier.
+                    // Two halves, each its own message with its own permits, back after the shortest tier.
                     int half = recipients.Count / 2;
-                    var soon = _time.GetUtcNow();
-                    hops.Add(PublishCopyAsync(work, QueueNames.Delay(egress, services.Tiers.Shortest), recipients[..half], DelayHeaders(soon, slotted: false, envelope.Attempts, detail)));
-                    hops.Add(PublishCopyAsync(work, QueueNames.Delay(egress, services.Tiers.Shortest), recipients[half..], DelayHeaders(soon, slotted: false, envelope.Attempts, detail)));
-                    backlog.Left(envelope.Domain);
-                    backlog.Left(envelope.Domain);
+                    var now = _time.GetUtcNow();
+                    hops.Add(PublishDelayedCopyAsync(work, envelope, recipients[..half], now, slotted: false, envelope.Attempts, detail));
+                    hops.Add(PublishDelayedCopyAsync(work, envelope, recipients[half..], now, slotted: false, envelope.Attempts, detail));
                     break;
                 case DeliveryOutcome.SplitAndRetry:
                     hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, earliest: null));
@@ -217,9 +215,10 @@ public sealed partial class EgressDispatcher(
         var decision = services.RetryPolicy.Next(attempts, envelope.AcceptedAt, envelope.Mail.NotAfter, Random.Shared);
         if (decision.At is not { } at)
         {
-            LogSettled(work.Properties.MessageId, envelope.Domain, decision.Reason!, $"{decision.Detail}; last reply: {reply}");
+            string detail = $"{decision.Detail}; last reply: {reply}";
+            LogSettled(work.Properties.MessageId, envelope.Domain, decision.Reason!, detail);
             return PublishCopyAsync(work, QueueNames.Parked, recipients,
-                [.. NextHop.Reason(decision.Reason!, $"{decision.Detail}; last reply: {reply}", _time.GetUtcNow()), new(MailHeaders.Attempts, (long)attempts)]);
+                [.. NextHop.Reason(decision.Reason!, detail, _time.GetUtcNow()), new(MailHeaders.Attempts, (long)attempts)]);
         }
 
         var notBefore = Latest(at, earliest)!.Value;
@@ -228,9 +227,7 @@ public sealed partial class EgressDispatcher(
             notBefore = cap;
         }
 
-        backlog.Left(envelope.Domain);
-        return PublishCopyAsync(work, QueueNames.Delay(egress, services.Tiers.For(notBefore - _time.GetUtcNow())), recipients,
-            DelayHeaders(notBefore, slotted: false, attempts, reply));
+        return PublishDelayedCopyAsync(work, envelope, recipients, notBefore, slotted: false, attempts, reply);
     }
 
     private Task ParkAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, string reason, string detail)
@@ -239,11 +236,19 @@ public sealed partial class EgressDispatcher(
         return MoveAsync(work, QueueNames.Parked, NextHop.Reason(reason, detail, _time.GetUtcNow()), recipients);
     }
 
-    private Task DelayAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, DateTimeOffset notBefore, bool slotted, int attempts, string? reply)
+    /// <summary>Sends the message to the delay tier for <paramref name="notBefore"/>, then acks the original.</summary>
+    private async Task DelayAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, DateTimeOffset notBefore, bool slotted, int attempts, string? reply)
+    {
+        await PublishDelayedCopyAsync(work, envelope, recipients, notBefore, slotted, attempts, reply).ConfigureAwait(false);
+        await acknowledger.AckAsync(work.DeliveryTag).ConfigureAwait(false);
+    }
+
+    /// <summary>The one way into the delay tiers: picks the tier for the wait and counts the copy as waiting for its domain.</summary>
+    private Task PublishDelayedCopyAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, DateTimeOffset notBefore, bool slotted, int attempts, string? reply)
     {
         backlog.Left(envelope.Domain);
         var tier = services.Tiers.For(notBefore - _time.GetUtcNow());
-        return MoveAsync(work, QueueNames.Delay(egress, tier), DelayHeaders(notBefore, slotted, attempts, reply), recipients);
+        return PublishCopyAsync(work, QueueNames.Delay(egress, tier), recipients, DelayHeaders(notBefore, slotted, attempts, reply));
     }
 
     private static KeyValuePair<string, object?>[] DelayHeaders(DateTimeOffset notBefore, bool slotted, int attempts, string? reply) =>

@@ -39,17 +39,12 @@ public sealed class SmtpConnection(SmtpOptions options) : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(recipients);
-        RecipientTrackingSmtpClient client;
-        try
+        if (await EnsureConnectedAsync().ConfigureAwait(false) is { } connectFailure)
         {
-            client = await ConnectedClientAsync().ConfigureAwait(false);
-        }
-        catch (Exception e) when (IsConnectionFailure(e) || e is SmtpCommandException)
-        {
-            await DropAsync().ConfigureAwait(false);
-            return SendReport.ConnectionFailed(e);
+            return SendReport.ConnectionFailed(connectFailure);
         }
 
+        var client = _client!;
         client.BeginTransaction();
         try
         {
