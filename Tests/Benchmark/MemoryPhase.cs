@@ -72,7 +72,7 @@ internal static class MemoryPhase
         start.ArgumentList.Add("run");
         foreach (var (key, value) in configuration)
         {
-            start.Environment[SluiceHost.EnvironmentPrefix + key.Replace(":", "__", StringComparison.Ordinal)] = value;
+            start.Environment[SluiceHost.EnvironmentVariableFor(key)] = value;
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start sluice run");

@@ -17,6 +17,13 @@ public static class SluiceHost
 {
     public const string EnvironmentPrefix = "SLUICE__";
 
+    /// <summary>The environment variable that sets configuration key <paramref name="key"/> (<c>Broker:HostName</c> → <c>SLUICE__Broker__HostName</c>).</summary>
+    public static string EnvironmentVariableFor(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return EnvironmentPrefix + key.Replace(":", "__", StringComparison.Ordinal);
+    }
+
     public static HostApplicationBuilder CreateBuilder(IEnumerable<KeyValuePair<string, string?>>? overrides = null)
     {
         // Command-line words are System.CommandLine's, not configuration keys: pass none to the host.

@@ -31,7 +31,7 @@ public sealed class WorkerProcess : IAsyncDisposable
         start.ArgumentList.Add("run");
         foreach (var (key, value) in configuration)
         {
-            start.Environment[SluiceHost.EnvironmentPrefix + key.Replace(":", "__", StringComparison.Ordinal)] = value;
+            start.Environment[SluiceHost.EnvironmentVariableFor(key)] = value;
         }
 
         var process = new Process { StartInfo = start };
