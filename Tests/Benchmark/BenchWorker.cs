@@ -18,6 +18,10 @@ internal static class BenchWorker
             ["Smtp:Port"] = simulator.Port.ToString(CultureInfo.InvariantCulture),
             ["Smtp:Security"] = "None",
             ["Smtp:Connections"] = connections.ToString(CultureInfo.InvariantCulture),
+
+            // The benchmark measures the steady state at a known limit; the demo (deploy/local/demo.sh) measures the ramp.
+            ["Limits:WarmUp:Enabled"] = "false",
+            ["Providers:Dns:Enabled"] = "false",
         };
         return settings;
     }

@@ -14,6 +14,12 @@ var options = JsonSerializer.Deserialize<SimulatorOptions>(await File.ReadAllTex
     ?? throw new InvalidDataException($"{args[0]} is empty.");
 await using var simulator = ReceivingSimulator.Start(options);
 await Console.Out.WriteLineAsync($"sluice-simulator listening on 127.0.0.1:{simulator.Port}");
+using var dns = options.Dns is { } dnsOptions ? SimulatedDns.Start(dnsOptions) : null;
+if (dns is not null)
+{
+    await Console.Out.WriteLineAsync($"sluice-simulator DNS (MX) on 127.0.0.1:{dns.Port}");
+}
+
 var stop = new TaskCompletionSource();
 using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
 {

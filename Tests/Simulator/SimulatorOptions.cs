@@ -13,4 +13,7 @@ public sealed class SimulatorOptions
 
     /// <summary>First match wins; see <see cref="DomainRule"/>.</summary>
     public List<DomainRule> Rules { get; set; } = [];
+
+    /// <summary>Also serve MX records on this DNS port (the command line starts it when set).</summary>
+    public DnsOptions? Dns { get; set; }
 }

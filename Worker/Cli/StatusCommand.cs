@@ -44,13 +44,14 @@ internal static class StatusCommand
                 : "no worker owns it";
             string smarthost = egress.Owner?.SmarthostClosedUntil is { } until ? $"smarthost unreachable, retrying at {until:HH:mm:ss}" : "smarthost ok";
             string state = egress.Owner?.SuspendedUntil is { } banned ? $"SUSPENDED by a ban until {banned:HH:mm:ss}"
-                : egress.Paused ? "PAUSED" : "running";
+                : egress.Paused ? "PAUSED"
+                : egress.Owner?.WarmUp < 1 ? $"warming up ({egress.Owner.WarmUp:P0} of limits)" : "running";
             text.AppendLine(CultureInfo.InvariantCulture, $"egress {egress.Egress}: {owner}; {state}; {smarthost}");
             text.AppendLine(CultureInfo.InvariantCulture, $"  fresh {egress.Fresh} · due {egress.Due} · delayed {egress.Delayed} · drain ETA {Eta(egress.DrainEta)}");
             if (egress.Owner is { Domains.Count: > 0 } snapshot)
             {
                 text.AppendLine(Indent(Table.Format(
-                    ["DOMAIN", "WAITING", "ALLOWED", "PAUSED", "COOLING UNTIL", "ETA"],
+                    ["PARTITION", "WAITING", "ALLOWED", "PAUSED", "COOLING UNTIL", "ETA"],
                     snapshot.Domains.Select(d => new[]
                     {
                         d.Domain,

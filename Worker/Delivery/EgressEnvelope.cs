@@ -15,8 +15,12 @@ public sealed record EgressEnvelope(
     int Attempts,
     DateTimeOffset AcceptedAt,
     DateTimeOffset? NotBefore,
-    bool Slotted)
+    bool Slotted,
+    string? Provider = null)
 {
+    /// <summary>The limit partition: the provider when one is known, else the domain.</summary>
+    public string Partition => Scheduling.Partitions.Key(Domain, Provider);
+
     public static string EncodeRecipients(IEnumerable<string> recipients) => JsonSerializer.Serialize(recipients.ToArray(), EnvelopeJsonContext.Default.StringArray);
 
     /// <summary>Reads a <c>sluice-recipients</c> value; null when it is not a JSON array of strings.</summary>
@@ -65,7 +69,8 @@ public sealed record EgressEnvelope(
                 (int)(MailHeaders.GetLong(headers, MailHeaders.Attempts) ?? 0),
                 DateTimeOffset.FromUnixTimeMilliseconds(acceptedAt.Value),
                 notBefore is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(notBefore.Value),
-                MailHeaders.GetLong(headers, MailHeaders.Slotted) == 1);
+                MailHeaders.GetLong(headers, MailHeaders.Slotted) == 1,
+                MailHeaders.GetString(headers, MailHeaders.Provider));
         }
         catch (JsonException e)
         {

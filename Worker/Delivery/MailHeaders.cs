@@ -14,8 +14,11 @@ public static class MailHeaders
     /// <summary>Human-readable detail: the validation errors or the SMTP reply.</summary>
     public const string Detail = "sluice-detail";
 
-    /// <summary>The recipient domain of an egress message (the limit partition).</summary>
+    /// <summary>The recipient domain of an egress message.</summary>
     public const string Domain = "sluice-domain";
+
+    /// <summary>The provider hosting that domain, when intake resolved one (then it is the limit partition).</summary>
+    public const string Provider = "sluice-provider";
 
     /// <summary>The envelope recipients this copy is for (JSON array): one domain's share of the message.</summary>
     public const string Recipients = "sluice-recipients";

@@ -7,6 +7,7 @@ using Sluice.Contracts.Validation;
 using Sluice.Worker.Broker;
 using Sluice.Worker.Consuming;
 using Sluice.Worker.Delivery;
+using Sluice.Worker.Providers;
 using Sluice.Worker.Settlement;
 using Sluice.Worker.Topology;
 
@@ -23,6 +24,7 @@ internal sealed partial class IntakeConsumer(
     IOptions<IntakeOptions> options,
     IOptions<TopologyOptions> topology,
     IOptions<ContractLimits> limits,
+    ProviderResolver providers,
     TimeProvider time,
     ILogger<IntakeConsumer> logger) : BackgroundService
 {
@@ -98,18 +100,21 @@ internal sealed partial class IntakeConsumer(
                 break;
             case IntakeDecision.Route route:
                 long acceptedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
-                var publishes = route.Shares.Select(share =>
+                var publishes = route.Shares.Select(async share =>
                 {
+                    // The provider (when known) is the share's limit partition downstream.
+                    string? provider = await providers.ResolveAsync(share.Domain, CancellationToken.None).ConfigureAwait(false);
                     var properties = NextHop.From(delivery.BasicProperties,
                     [
                         new(MailHeaders.Domain, share.Domain),
+                        new(MailHeaders.Provider, provider),
                         new(MailHeaders.Recipients, EgressEnvelope.EncodeRecipients(share.Recipients)),
                         new(MailHeaders.Attempts, 0L),
                         new(MailHeaders.AcceptedAt, acceptedAt),
                         new(MailHeaders.Egress, route.Egress),
                     ]);
                     properties.MessageId = route.MessageId;
-                    return _publisher!.PublishAsync(QueueNames.Egress(route.Egress), route.Body, properties, CancellationToken.None);
+                    await _publisher!.PublishAsync(QueueNames.Egress(route.Egress), route.Body, properties, CancellationToken.None).ConfigureAwait(false);
                 });
                 await Task.WhenAll(publishes).ConfigureAwait(false);
                 break;

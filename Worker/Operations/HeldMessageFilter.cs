@@ -2,18 +2,17 @@ namespace Sluice.Worker.Operations;
 
 /// <summary>Which held messages an operator means; every criterion given must match.</summary>
 /// <param name="Domain">Recipient domain (exact, case-insensitive).</param>
-/// <param name="Provider">Provider name (the <c>sluice-provider</c> header; providers arrive with the throttle issue).</param>
+/// <param name="Provider">Provider name (the <c>sluice-provider</c> header intake sets).</param>
 /// <param name="Reason">The <c>sluice-reason</c> value.</param>
 /// <param name="Since">Held at or after this time.</param>
 public sealed record HeldMessageFilter(string? Domain = null, string? Provider = null, string? Reason = null, DateTimeOffset? Since = null)
 {
-    public const string ProviderHeader = "sluice-provider";
 
     public bool Matches(HeldMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
         return (Domain is null || string.Equals(message.Domain, Domain, StringComparison.OrdinalIgnoreCase))
-            && (Provider is null || string.Equals(Delivery.MailHeaders.GetString(message.Properties.Headers, ProviderHeader), Provider, StringComparison.OrdinalIgnoreCase))
+            && (Provider is null || string.Equals(Delivery.MailHeaders.GetString(message.Properties.Headers, Delivery.MailHeaders.Provider), Provider, StringComparison.OrdinalIgnoreCase))
             && (Reason is null || string.Equals(message.Reason, Reason, StringComparison.Ordinal))
             && (Since is null || (message.SettledAt is { } at && at >= Since));
     }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Sluice.Worker.Intake;
+using Sluice.Worker.Providers;
 using Sluice.Worker.Retry;
 using Sluice.Worker.Scheduling;
 using Sluice.Worker.Sending;
@@ -22,3 +23,6 @@ internal sealed partial class SmtpOptionsValidator : IValidateOptions<SmtpOption
 
 [OptionsValidator]
 internal sealed partial class RetryOptionsValidator : IValidateOptions<RetryOptions>;
+
+[OptionsValidator]
+internal sealed partial class ProviderOptionsValidator : IValidateOptions<ProviderOptions>;

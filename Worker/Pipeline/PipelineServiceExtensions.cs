@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Sluice.Worker.Classification;
 using Sluice.Worker.Control;
 using Sluice.Worker.Intake;
+using Sluice.Worker.Providers;
 using Sluice.Worker.Retry;
 using Sluice.Worker.Scheduling;
 using Sluice.Worker.Sending;
@@ -23,6 +24,7 @@ public static class PipelineServiceExtensions
         services.AddOptionsWithValidateOnStart<SchedulerOptions, SchedulerOptionsValidator>().BindConfiguration(SchedulerOptions.SectionName);
         services.AddOptionsWithValidateOnStart<SmtpOptions, SmtpOptionsValidator>().BindConfiguration(SmtpOptions.SectionName);
         services.AddOptionsWithValidateOnStart<RetryOptions, RetryOptionsValidator>().BindConfiguration(RetryOptions.SectionName);
+        services.AddOptionsWithValidateOnStart<ProviderOptions, ProviderOptionsValidator>().BindConfiguration(ProviderOptions.SectionName);
         services.AddOptions<ClassificationOptions>().BindConfiguration(ClassificationOptions.SectionName);
 
         services.TryAddSingleton(TimeProvider.System);
@@ -30,6 +32,7 @@ public static class PipelineServiceExtensions
         services.AddSingleton<DelayTiers>();
         services.AddSingleton<ReplyClassifier>();
         services.AddSingleton<RetryPolicy>();
+        services.AddSingleton<ProviderResolver>();
         services.AddSingleton(sp => new EgressServices(
             sp.GetRequiredService<DelayTiers>(),
             sp.GetRequiredService<ReplyClassifier>(),

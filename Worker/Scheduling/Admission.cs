@@ -2,23 +2,30 @@ using System.Threading.RateLimiting;
 
 namespace Sluice.Worker.Scheduling;
 
-/// <summary>The answer to "may this message be sent to its domain now?".</summary>
+/// <summary>The answer to "may this message be sent now?".</summary>
 public abstract record Admission
 {
-    /// <summary>Send now; dispose the lease when the SMTP transaction is over (frees the concurrency slot).</summary>
+    /// <summary>Send now; dispose the lease when the SMTP transaction is over (frees the concurrency slot, starts the permits' windows).</summary>
     public sealed record Granted(IDisposable Lease) : Admission;
 
-    /// <summary>The domain's window is full until <paramref name="RetryAfter"/>; <paramref name="Limiter"/> knows when each permit comes back.</summary>
-    public sealed record RateLimited(TimeSpan RetryAfter, SlidingLogRateLimiter Limiter) : Admission;
+    /// <summary>
+    /// A level of the chain is full until <paramref name="RetryAfter"/> (the level that frees last):
+    /// <paramref name="Limiter"/> (level <paramref name="Level"/>, allowing <paramref name="LimitInForce"/> now) knows when each permit comes back.
+    /// </summary>
+    public sealed record RateLimited(TimeSpan RetryAfter, SlidingLogRateLimiter Limiter, string Level, int LimitInForce) : Admission;
 
-    /// <summary>The domain already has as many transactions open as it allows.</summary>
+    /// <summary>The partition already has as many transactions open as it allows.</summary>
     public sealed record Busy : Admission;
 
-    internal sealed class Leases(RateLimitLease concurrency, RateLimitLease? rate) : IDisposable
+    internal sealed class Leases(RateLimitLease concurrency, IReadOnlyList<RateLimitLease> windows) : IDisposable
     {
         public void Dispose()
         {
-            rate?.Dispose();
+            foreach (var window in windows)
+            {
+                window.Dispose();
+            }
+
             concurrency.Dispose();
         }
     }

@@ -2,17 +2,10 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Sluice.Worker.Scheduling;
 
-/// <summary>The sending limit of one recipient domain.</summary>
-public sealed class DomainLimit
+/// <summary>The limit of one partition (a recipient domain, or a provider that hosts many domains).</summary>
+public sealed class DomainLimit : WindowLimit
 {
-    /// <summary>Recipients per <see cref="Window"/>; null means no rate limit.</summary>
-    [Range(1, int.MaxValue)]
-    public int? PermitLimit { get; set; }
-
-    /// <summary>The sliding window the limit counts in: at most <see cref="PermitLimit"/> recipients in any window this long.</summary>
-    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
-
-    /// <summary>SMTP transactions to the domain at the same time.</summary>
+    /// <summary>SMTP transactions to the partition at the same time.</summary>
     [Range(1, 1000)]
     public int Concurrency { get; set; } = 4;
 }

@@ -47,19 +47,20 @@ public sealed class EgressBreaker(TimeProvider time)
         return tripped;
     }
 
-    /// <summary>Lifts the suspension if the operator's resume came after it began (not a replayed old resume).</summary>
-    public void Reset(DateTimeOffset requestedAt)
+    /// <summary>Lifts the suspension if the operator's resume came after it began (not a replayed old resume); true if it did.</summary>
+    public bool Reset(DateTimeOffset requestedAt)
     {
         lock (_gate)
         {
-            if (requestedAt <= _trippedAt)
+            if (requestedAt <= _trippedAt || _suspendedUntil <= time.GetUtcNow())
             {
-                return;
+                return false;
             }
 
             _suspendedUntil = DateTimeOffset.MinValue;
         }
 
         Changed?.Invoke();
+        return true;
     }
 }

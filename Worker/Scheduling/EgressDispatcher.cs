@@ -21,7 +21,7 @@ namespace Sluice.Worker.Scheduling;
 public sealed partial class EgressDispatcher(
     string egress,
     EgressServices services,
-    DomainLimiters limiters,
+    EgressLimiters limiters,
     SlotPlanner planner,
     EgressGate gate,
     EgressBreaker breaker,
@@ -46,7 +46,7 @@ public sealed partial class EgressDispatcher(
 
         if (work.FromDue)
         {
-            backlog.Returned(envelope.Domain);
+            backlog.Returned(envelope.Partition);
         }
 
         while (true)
@@ -58,7 +58,7 @@ public sealed partial class EgressDispatcher(
                 return;
             }
 
-            if (services.Pauses.Holds(egress, envelope.Domain))
+            if (services.Pauses.Holds(egress, envelope.Domain, envelope.Provider))
             {
                 // Paused by an operator: the mail waits in the tiers, and looks again after a while.
                 await DelayAsync(work, envelope, envelope.Recipients, now + services.PausedRecheck, slotted: false, envelope.Attempts, null).ConfigureAwait(false);
@@ -73,7 +73,7 @@ public sealed partial class EgressDispatcher(
                 return;
             }
 
-            var waitUntil = Latest(envelope.NotBefore, planner.CoolingUntil(envelope.Domain));
+            var waitUntil = Latest(envelope.NotBefore, planner.CoolingUntil(envelope.Partition));
             if (waitUntil - now >= services.Tiers.Shortest)
             {
                 await DelayAsync(work, envelope, envelope.Recipients, waitUntil!.Value, envelope.Slotted && waitUntil == envelope.NotBefore, envelope.Attempts, null).ConfigureAwait(false);
@@ -94,7 +94,7 @@ public sealed partial class EgressDispatcher(
                 continue;
             }
 
-            switch (await limiters.AdmitAsync(envelope.Domain, envelope.Recipients.Count, stopping).ConfigureAwait(false))
+            switch (await limiters.AdmitAsync(envelope.Partition, envelope.Mail.Tenant, envelope.Recipients.Count, stopping).ConfigureAwait(false))
             {
                 case Admission.Busy:
                     await DelayAsync(work, envelope, envelope.Recipients, envelope.NotBefore ?? now, envelope.Slotted, envelope.Attempts, null).ConfigureAwait(false);
@@ -105,8 +105,8 @@ public sealed partial class EgressDispatcher(
                     await Task.Delay(limited.RetryAfter, _time, stopping).ConfigureAwait(false);
                     continue;
                 case Admission.RateLimited limited:
-                    // Over budget: leave for the tier that brings it back near its next free slot.
-                    var slot = planner.Reserve(envelope.Domain, envelope.Recipients.Count, limited.Limiter, envelope.Slotted ? envelope.NotBefore : null);
+                    // Over budget: leave for the tier that brings it back near the next free slot of the level that refused.
+                    var slot = planner.Reserve(limited.Level, envelope.Recipients.Count, limited.Limiter, limited.LimitInForce, envelope.Slotted ? envelope.NotBefore : null);
                     await DelayAsync(work, envelope, envelope.Recipients, slot, slotted: true, envelope.Attempts, null).ConfigureAwait(false);
                     return;
                 case Admission.Granted granted:
@@ -148,6 +148,8 @@ public sealed partial class EgressDispatcher(
     {
         var backoff = gate.Failed();
         LogConnectionFailure(failure, egress, backoff.TotalSeconds);
+        limiters.WarmUp.AfterOutage(gate.Outage, gate.ClosedUntil);
+
         await gate.WaitOpenAsync(stopping).ConfigureAwait(false);
     }
 
@@ -168,9 +170,9 @@ public sealed partial class EgressDispatcher(
                     break;
                 case DeliveryOutcome.Throttled:
                     var coolUntil = _time.GetUtcNow() + (classification.CoolDown ?? services.Retry.ThrottleCoolDown);
-                    planner.CoolDown(envelope.Domain, coolUntil);
-                    limiters.Throttled(envelope.Domain);
-                    LogThrottled(envelope.Domain, detail, coolUntil);
+                    planner.CoolDown(envelope.Partition, coolUntil);
+                    limiters.Throttled(envelope.Partition);
+                    LogThrottled(envelope.Partition, detail, coolUntil);
                     hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, earliest: coolUntil));
                     break;
                 case DeliveryOutcome.SplitAndRetry when recipients.Count > 1:
@@ -190,6 +192,9 @@ public sealed partial class EgressDispatcher(
                         LogBanned(egress, detail, suspendedUntil);
                     }
 
+                    // When the suspension ends, the egress comes back on the warm-up ramp.
+                    limiters.WarmUp.Begin(suspendedUntil);
+
                     hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, earliest: null, latest: Earliest(suspendedUntil, _time.GetUtcNow() + services.PausedRecheck)));
                     break;
                 case DeliveryOutcome.Deferred:
@@ -202,7 +207,7 @@ public sealed partial class EgressDispatcher(
 
         if (report.Accepted.Count > 0)
         {
-            limiters.Delivered(envelope.Domain);
+            limiters.Delivered(envelope.Partition);
         }
 
         await Task.WhenAll(hops).ConfigureAwait(false);
@@ -243,10 +248,10 @@ public sealed partial class EgressDispatcher(
         await acknowledger.AckAsync(work.DeliveryTag).ConfigureAwait(false);
     }
 
-    /// <summary>The one way into the delay tiers: picks the tier for the wait and counts the copy as waiting for its domain.</summary>
+    /// <summary>The one way into the delay tiers: picks the tier for the wait and counts the copy as waiting for its partition.</summary>
     private Task PublishDelayedCopyAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, DateTimeOffset notBefore, bool slotted, int attempts, string? reply)
     {
-        backlog.Left(envelope.Domain);
+        backlog.Left(envelope.Partition);
         var tier = services.Tiers.For(notBefore - _time.GetUtcNow());
         return PublishCopyAsync(work, QueueNames.Delay(egress, tier), recipients, DelayHeaders(notBefore, slotted, attempts, reply));
     }

@@ -12,6 +12,7 @@ public sealed class EgressGate(IOptions<RetryOptions> options, TimeProvider time
     private readonly Lock _gate = new();
     private int _failures;
     private DateTimeOffset _closedUntil = DateTimeOffset.MinValue;
+    private DateTimeOffset _failingSince = DateTimeOffset.MaxValue;
 
     public DateTimeOffset ClosedUntil
     {
@@ -24,12 +25,29 @@ public sealed class EgressGate(IOptions<RetryOptions> options, TimeProvider time
         }
     }
 
+    /// <summary>How long the smarthost has been failing (zero while it works).</summary>
+    public TimeSpan Outage
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var now = time.GetUtcNow();
+                return _failingSince < now ? now - _failingSince : TimeSpan.Zero;
+            }
+        }
+    }
+
     /// <summary>Records a failure and returns how long the egress now waits.</summary>
     public TimeSpan Failed()
     {
         lock (_gate)
         {
-            _failures++;
+            if (_failures++ == 0)
+            {
+                _failingSince = time.GetUtcNow();
+            }
+
             var initial = options.Value.InitialConnectionBackoff;
             double ms = Math.Min(initial.TotalMilliseconds * Math.Pow(2, Math.Min(_failures - 1, 30)), options.Value.MaxConnectionBackoff.TotalMilliseconds);
             var backoff = TimeSpan.FromMilliseconds(ms);
@@ -49,6 +67,7 @@ public sealed class EgressGate(IOptions<RetryOptions> options, TimeProvider time
         {
             _failures = 0;
             _closedUntil = DateTimeOffset.MinValue;
+            _failingSince = DateTimeOffset.MaxValue;
         }
     }
 

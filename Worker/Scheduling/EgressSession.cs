@@ -39,9 +39,9 @@ internal sealed partial class EgressSession(
             return Task.CompletedTask;
         };
 
-        using var limiters = new DomainLimiters(limits, services.Time);
+        using var limiters = new EgressLimiters(limits, services.Time);
         limiters.HoldWindowsFromNow();
-        var planner = new SlotPlanner(limits, services.Time);
+        var planner = new SlotPlanner(services.Time);
         var gate = new EgressGate(services.RetryOptions, services.Time);
         var breaker = new EgressBreaker(services.Time);
         await using var publisher = await HopPublisher.CreateAsync(connection, broker.Value.PublishTimeout, stoppingToken).ConfigureAwait(false);
@@ -91,7 +91,11 @@ internal sealed partial class EgressSession(
         {
             if (!controlEvent.Paused && controlEvent.Target == new ControlTarget(ControlTargetKind.Egress, egress).ToString())
             {
-                breaker.Reset(controlEvent.At);
+                if (breaker.Reset(controlEvent.At))
+                {
+                    // Resumed by hand: back on the warm-up ramp, not at full speed.
+                    limiters.WarmUp.Begin(services.Time.GetUtcNow());
+                }
             }
         }
 

@@ -22,6 +22,7 @@ public sealed class SlidingLogRateLimiter : RateLimiter
     private readonly long _windowTicks;
     private readonly TimeProvider _time;
     private int _held;
+    private long _heldUntil;
     private long _idleSince;
     private long _successful;
     private long _failed;
@@ -51,11 +52,27 @@ public sealed class SlidingLogRateLimiter : RateLimiter
 
     private long Now => _time.GetUtcNow().UtcTicks;
 
+    /// <summary>How long a permit stays spent after its transaction ends.</summary>
+    public TimeSpan Window => TimeSpan.FromTicks(_windowTicks);
+
+    /// <summary>The end of the hold set by <see cref="HoldUntil"/> (the warm-up ramp starts from there).</summary>
+    public DateTimeOffset HeldUntil
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new DateTimeOffset(_heldUntil, TimeSpan.Zero);
+            }
+        }
+    }
+
     /// <summary>Marks the whole window as used until <paramref name="until"/> (a new owner's conservative start).</summary>
     public void HoldUntil(DateTimeOffset until)
     {
         lock (_gate)
         {
+            _heldUntil = Math.Max(_heldUntil, until.UtcTicks);
             int fill = Math.Max(0, _permitLimit - _held);
             _log.Enqueue(new Entry(until.UtcTicks - _windowTicks, fill, committed: true));
             _held += fill;
@@ -66,14 +83,16 @@ public sealed class SlidingLogRateLimiter : RateLimiter
     /// When each of the limit's permits is (or becomes) free, earliest first: <c>now</c> for the free
     /// ones, then the expiry of every held permit. The slot planner lays deferred mail onto this.
     /// </summary>
-    public IReadOnlyList<DateTimeOffset> PermitFreeTimes()
+    /// <param name="limitInForce">The limit to plan with (the warm-up ramp may allow less than <see cref="PermitLimit"/>).</param>
+    public IReadOnlyList<DateTimeOffset> PermitFreeTimes(int? limitInForce = null)
     {
         lock (_gate)
         {
             long now = Now;
             Expire(now);
-            var times = new List<DateTimeOffset>(_permitLimit);
-            times.AddRange(Enumerable.Repeat(new DateTimeOffset(now, TimeSpan.Zero), Math.Max(0, _permitLimit - _held)));
+            int limit = limitInForce ?? _permitLimit;
+            var times = new List<DateTimeOffset>(limit);
+            times.AddRange(Enumerable.Repeat(new DateTimeOffset(now, TimeSpan.Zero), Math.Max(0, limit - _held)));
             long earliest = now;
             foreach (var entry in _log)
             {
@@ -123,16 +142,18 @@ public sealed class SlidingLogRateLimiter : RateLimiter
         }
     }
 
-    protected override RateLimitLease AttemptAcquireCore(int permitCount)
+    protected override RateLimitLease AttemptAcquireCore(int permitCount) => AttemptAcquireUnder(permitCount, PermitLimit);
+
+    /// <summary>Takes <paramref name="permitCount"/> permits if they fit under <paramref name="limitInForce"/> (at most <see cref="PermitLimit"/>).</summary>
+    public RateLimitLease AttemptAcquireUnder(int permitCount, int limitInForce)
     {
-        // A message with more recipients than the whole window allows still has to go some time:
-        // it may go alone, in an otherwise empty window.
-        int permits = Math.Min(permitCount, _permitLimit);
         lock (_gate)
         {
             long now = Now;
             Expire(now);
-            if (_held + permits <= _permitLimit)
+            int limit = Math.Min(limitInForce, _permitLimit);
+            int permits = Permits(permitCount, limit);
+            if (_held + permits <= limit)
             {
                 _successful++;
                 if (permits == 0)
@@ -147,9 +168,29 @@ public sealed class SlidingLogRateLimiter : RateLimiter
             }
 
             _failed++;
-            return SlidingLogLease.Refused(TimeSpan.FromTicks(TicksUntilFree(now, permits)));
+            return SlidingLogLease.Refused(TimeSpan.FromTicks(TicksUntilFree(now, permits, limit)));
         }
     }
+
+    /// <summary>
+    /// How long until <paramref name="permitCount"/> permits fit under <paramref name="limitInForce"/>:
+    /// null if they fit now. Takes nothing, so a chain of limiters can ask every level before taking from any.
+    /// </summary>
+    public TimeSpan? WaitFor(int permitCount, int limitInForce)
+    {
+        lock (_gate)
+        {
+            long now = Now;
+            Expire(now);
+            int limit = Math.Min(limitInForce, _permitLimit);
+            int permits = Permits(permitCount, limit);
+            return _held + permits <= limit ? null : TimeSpan.FromTicks(TicksUntilFree(now, permits, limit));
+        }
+    }
+
+    // A message with more recipients than the whole window allows still has to go some time:
+    // it may go alone, in an otherwise empty window.
+    private static int Permits(int permitCount, int limit) => Math.Min(permitCount, limit);
 
     protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken) =>
         ValueTask.FromResult(AttemptAcquireCore(permitCount));
@@ -180,9 +221,9 @@ public sealed class SlidingLogRateLimiter : RateLimiter
     private long FreeAt(Entry entry, long now) => (entry.Committed ? entry.At : Math.Max(entry.At, now)) + _windowTicks;
 
     /// <summary>Walks the log from the oldest entry until enough permits would have come back.</summary>
-    private long TicksUntilFree(long now, int permits)
+    private long TicksUntilFree(long now, int permits, int limit)
     {
-        int needed = _held + permits - _permitLimit;
+        int needed = _held + permits - limit;
         long earliest = now;
         foreach (var entry in _log)
         {

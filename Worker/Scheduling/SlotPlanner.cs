@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace Sluice.Worker.Scheduling;
 
 /// <summary>
@@ -10,35 +8,35 @@ namespace Sluice.Worker.Scheduling;
 /// moves through the broker a bounded number of times instead of once per retry interval. Also holds
 /// per-domain cool-downs after a throttle reply. Only the egress's owner uses it: in-process state.
 /// </summary>
-public sealed class SlotPlanner(IOptions<LimitOptions> options, TimeProvider time)
+public sealed class SlotPlanner(TimeProvider time)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Plan> _plans = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _coolUntil = new(StringComparer.Ordinal);
 
-    /// <summary>Reserves the next free slot of a domain for a message.</summary>
-    /// <param name="domain">The recipient domain.</param>
-    /// <param name="recipients">The message's recipients in that domain (permits).</param>
-    /// <param name="limiter">The domain's limiter, asked for its permits' free times when a new plan starts.</param>
+    /// <summary>Reserves the next free slot of a limit level (a partition, a tenant, the egress) for a message.</summary>
+    /// <param name="domain">The level's key (for a partition: the provider or domain the cool-downs are kept for).</param>
+    /// <param name="recipients">The message's recipients (permits).</param>
+    /// <param name="limiter">The level's limiter, asked for its permits' free times when a new plan starts.</param>
+    /// <param name="limitInForce">The level's limit now (the warm-up ramp may allow less than the limiter's own).</param>
     /// <param name="missedSlot">
     /// For a message whose reserved slot came but whose permit was not free: the slot it missed. A plan
     /// made before that moment assumed the sends ahead of it went out on time, and they did not (the
     /// worker was busy with other domains' slots), so a new plan is laid onto the limiter's present
     /// schedule, and this and the following refused messages each get a permit of their own.
     /// </param>
-    public DateTimeOffset Reserve(string domain, int recipients, SlidingLogRateLimiter limiter, DateTimeOffset? missedSlot = null)
+    public DateTimeOffset Reserve(string domain, int recipients, SlidingLogRateLimiter limiter, int limitInForce, DateTimeOffset? missedSlot = null)
     {
         ArgumentNullException.ThrowIfNull(limiter);
-        var limit = options.Value.For(domain);
-        int permitLimit = limit.PermitLimit ?? int.MaxValue;
-        var round = limit.Window + options.Value.Margin;
+        int permitLimit = limitInForce;
+        var round = limiter.Window;
         var now = time.GetUtcNow();
         lock (_gate)
         {
             // A plan lasts while it has slots ahead; after that the limiter's present state is the truth again.
             if (!_plans.TryGetValue(domain, out var plan) || plan.LastSlot < now || plan.MadeAt <= missedSlot)
             {
-                plan = _plans[domain] = new Plan(limiter.PermitFreeTimes(), now);
+                plan = _plans[domain] = new Plan(limiter.PermitFreeTimes(limitInForce), now);
             }
 
             int needed = Math.Min(recipients, permitLimit);

@@ -9,9 +9,10 @@ namespace Sluice.Worker.Status;
 /// <param name="At">When the snapshot was taken.</param>
 /// <param name="SmarthostClosedUntil">Set while the egress backs off because the smarthost cannot be reached.</param>
 /// <param name="SuspendedUntil">Set while a ban reply keeps the whole egress from sending.</param>
-/// <param name="Domains">Every domain the owner has seen since it took over.</param>
+/// <param name="Domains">Every partition (domain, or <c>provider:NAME</c>) the owner has seen since it took over.</param>
+/// <param name="WarmUp">The fraction of every limit the warm-up ramp allows now (1: full).</param>
 public sealed record EgressSnapshot(
-    string Egress, string Owner, DateTimeOffset At, DateTimeOffset? SmarthostClosedUntil, DateTimeOffset? SuspendedUntil, IReadOnlyList<DomainSnapshot> Domains)
+    string Egress, string Owner, DateTimeOffset At, DateTimeOffset? SmarthostClosedUntil, DateTimeOffset? SuspendedUntil, IReadOnlyList<DomainSnapshot> Domains, double WarmUp = 1.0)
 {
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, StatusJsonContext.Default.EgressSnapshot);
 
@@ -28,8 +29,8 @@ public sealed record EgressSnapshot(
     }
 }
 
-/// <summary>One domain as its egress owner sees it.</summary>
-/// <param name="Domain">The recipient domain.</param>
+/// <summary>One limit partition as its egress owner sees it.</summary>
+/// <param name="Domain">The partition: a recipient domain, or <c>provider:NAME</c> for all the domains of a provider.</param>
 /// <param name="PermitLimit">Recipients allowed per window now, after adapting to throttle replies (null: no limit).</param>
 /// <param name="Ceiling">The configured limit the adaptive rate climbs back to.</param>
 /// <param name="WindowSeconds">The window.</param>

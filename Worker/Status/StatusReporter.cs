@@ -12,7 +12,7 @@ internal sealed class StatusReporter(
     EgressServices services,
     LimitOptions limits,
     SlotPlanner planner,
-    DomainLimiters limiters,
+    EgressLimiters limiters,
     EgressGate gate,
     EgressBreaker breaker,
     DomainBacklog backlog,
@@ -43,6 +43,10 @@ internal sealed class StatusReporter(
         }
     }
 
+    private bool Paused(string partition) => Partitions.ProviderOf(partition) is { } provider
+        ? services.Pauses.IsPaused(new ControlTarget(ControlTargetKind.Provider, provider))
+        : services.Pauses.Holds(egress, partition);
+
     private EgressSnapshot Snapshot()
     {
         var now = services.Time.GetUtcNow();
@@ -54,9 +58,9 @@ internal sealed class StatusReporter(
             {
                 var limit = limits.For(d.Key);
                 return new DomainSnapshot(d.Key, limiters.CurrentLimit(d.Key), limit.PermitLimit, limit.Window.TotalSeconds, d.Value,
-                    egressPaused || services.Pauses.Holds(egress, d.Key), planner.CoolingUntil(d.Key));
+                    egressPaused || Paused(d.Key), planner.CoolingUntil(d.Key));
             })
             .ToList();
-        return new EgressSnapshot(egress, Owner, now, closed > now ? closed : null, breaker.SuspendedUntil, domains);
+        return new EgressSnapshot(egress, Owner, now, closed > now ? closed : null, breaker.SuspendedUntil, domains, limiters.WarmUp.Factor());
     }
 }

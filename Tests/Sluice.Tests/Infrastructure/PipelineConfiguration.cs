@@ -29,6 +29,9 @@ public static class PipelineConfiguration
             new("Limits:Default:Window", "00:00:01"),
             new("Limits:Default:Concurrency", "4"),
 
+            // Tests that are not about them run without the ramp and without MX lookups (their domains are made up).
+            new("Limits:WarmUp:Enabled", "false"),
+            new("Providers:Dns:Enabled", "false"),
         };
         // Later values win, as in any configuration source.
         var merged = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);

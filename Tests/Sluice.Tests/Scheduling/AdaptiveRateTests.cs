@@ -8,7 +8,7 @@ public sealed class AdaptiveRateTests
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
 
-    private DomainLimiters Limiters(bool adaptive = true) => new(Options.Create(new LimitOptions
+    private EgressLimiters Limiters(bool adaptive = true) => new(Options.Create(new LimitOptions
     {
         Default = new DomainLimit { PermitLimit = 100, Window = TimeSpan.FromMinutes(1), Concurrency = 1000 },
         Margin = TimeSpan.Zero,
@@ -61,12 +61,12 @@ public sealed class AdaptiveRateTests
         Assert.Equal(100, limiters.CurrentLimit("x.example"));
     }
 
-    private static async Task<int> AdmitAsync(DomainLimiters limiters, int messages)
+    private static async Task<int> AdmitAsync(EgressLimiters limiters, int messages)
     {
         int granted = 0;
         for (int i = 0; i < messages; i++)
         {
-            if (await limiters.AdmitAsync("x.example", 1, CancellationToken.None) is Admission.Granted g)
+            if (await limiters.AdmitAsync("x.example", "t", 1, CancellationToken.None) is Admission.Granted g)
             {
                 g.Lease.Dispose();
                 granted++;

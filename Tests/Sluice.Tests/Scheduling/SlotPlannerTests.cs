@@ -9,53 +9,47 @@ public sealed class SlotPlannerTests
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
 
-    private static IOptions<LimitOptions> Limits(int permits, TimeSpan window) => Options.Create(new LimitOptions
-    {
-        Default = new DomainLimit { PermitLimit = permits, Window = window },
-        Margin = TimeSpan.Zero,
-    });
-
     [Fact]
     public void Deferred_messages_get_the_slots_when_permits_come_back_round_after_round()
     {
         var window = TimeSpan.FromSeconds(10);
-        var planner = new SlotPlanner(Limits(4, window), _time);
+        var planner = new SlotPlanner(_time);
         using var limiter = new SlidingLogRateLimiter(4, window, _time);
         var start = _time.GetUtcNow();
         Assert.True(Take(limiter, 3));   // a burst at 0 s
         _time.Advance(TimeSpan.FromSeconds(2));
         Assert.True(Take(limiter, 1));   // one more at 2 s
 
-        var slots = Enumerable.Range(0, 9).Select(_ => planner.Reserve("x.example", 1, limiter) - start).ToList();
+        var slots = Enumerable.Range(0, 9).Select(_ => planner.Reserve("x.example", 1, limiter, limiter.PermitLimit) - start).ToList();
 
         // Three permits return at 10 s and one at 12 s; each round repeats a window later.
         Assert.Equal([10, 10, 10, 12, 20, 20, 20, 22, 30], slots.Select(s => s.TotalSeconds));
-        Assert.Equal(start + TimeSpan.FromSeconds(30), planner.Reserve("x.example", 2, limiter)); // the 10th and 11th permits
+        Assert.Equal(start + TimeSpan.FromSeconds(30), planner.Reserve("x.example", 2, limiter, limiter.PermitLimit)); // the 10th and 11th permits
     }
 
     [Fact]
     public void Once_the_planned_slots_are_past_a_new_plan_starts_from_the_limiter_again()
     {
         var window = TimeSpan.FromSeconds(10);
-        var planner = new SlotPlanner(Limits(1, window), _time);
+        var planner = new SlotPlanner(_time);
         using var limiter = new SlidingLogRateLimiter(1, window, _time);
         Assert.True(Take(limiter, 1));
-        planner.Reserve("x.example", 1, limiter);
+        planner.Reserve("x.example", 1, limiter, limiter.PermitLimit);
         _time.Advance(TimeSpan.FromMinutes(1));
         Assert.True(Take(limiter, 1));
-        Assert.Equal(_time.GetUtcNow() + window, planner.Reserve("x.example", 1, limiter));
+        Assert.Equal(_time.GetUtcNow() + window, planner.Reserve("x.example", 1, limiter, limiter.PermitLimit));
     }
 
     [Fact]
     public void A_cool_down_pushes_slots_past_it_and_ends_on_time()
     {
-        var planner = new SlotPlanner(Limits(10, TimeSpan.FromSeconds(10)), _time);
+        var planner = new SlotPlanner(_time);
         using var limiter = new SlidingLogRateLimiter(10, TimeSpan.FromSeconds(10), _time);
         var until = _time.GetUtcNow() + TimeSpan.FromMinutes(1);
         planner.CoolDown("x.example", until);
 
         Assert.Equal(until, planner.CoolingUntil("x.example"));
-        Assert.Equal(until, planner.Reserve("x.example", 1, limiter));
+        Assert.Equal(until, planner.Reserve("x.example", 1, limiter, limiter.PermitLimit));
         Assert.Null(planner.CoolingUntil("y.example"));
         _time.Advance(TimeSpan.FromMinutes(1));
         Assert.Null(planner.CoolingUntil("x.example"));

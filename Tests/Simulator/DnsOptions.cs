@@ -1,0 +1,14 @@
+namespace Sluice.Simulator;
+
+/// <summary>The simulated DNS server (MX records only): how Sluice learns which provider hosts a domain.</summary>
+public sealed class DnsOptions
+{
+    /// <summary>UDP and TCP port on loopback; 0 picks a free one.</summary>
+    public int Port { get; set; } = 5353;
+
+    /// <summary>First match wins; a domain no rule matches does not exist (NXDOMAIN).</summary>
+    public List<MxRule> Mx { get; set; } = [];
+
+    /// <summary>Receive queries but never answer (to test a resolver's timeout).</summary>
+    public bool Silent { get; set; }
+}

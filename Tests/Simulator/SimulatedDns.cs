@@ -1,0 +1,82 @@
+using System.Net;
+using System.Net.Sockets;
+using ARSoft.Tools.Net;
+using ARSoft.Tools.Net.Dns;
+
+namespace Sluice.Simulator;
+
+/// <summary>
+/// A real DNS server on loopback (ARSoft.Tools.Net, UDP and TCP) answering MX queries from
+/// <see cref="DnsOptions.Mx"/>, so provider resolution is tested over the wire, not against a fake.
+/// </summary>
+public sealed class SimulatedDns : IDisposable
+{
+    private readonly DnsOptions _options;
+    private readonly DnsServer _server;
+    private int _queries;
+
+    private SimulatedDns(DnsOptions options)
+    {
+        _options = options;
+        Port = options.Port == 0 ? FreeLoopbackPort() : options.Port;
+        var endpoint = new IPEndPoint(IPAddress.Loopback, Port);
+        _server = new DnsServer([new UdpServerTransport(endpoint, 1000), new TcpServerTransport(endpoint, 1000, 1000)]);
+        _server.QueryReceived += AnswerAsync;
+        _server.Start();
+    }
+
+    public int Port { get; }
+
+    /// <summary>Queries received so far (a resolver's cache shows as fewer queries than lookups).</summary>
+    public int Queries => Volatile.Read(ref _queries);
+
+    public static SimulatedDns Start(DnsOptions options) => new(options);
+
+    public void Dispose()
+    {
+        _server.Stop();
+    }
+
+    private Task AnswerAsync(object sender, QueryReceivedEventArgs e)
+    {
+        Interlocked.Increment(ref _queries);
+        if (_options.Silent || e.Query is not DnsMessage { Questions.Count: 1 } query)
+        {
+            return Task.CompletedTask;
+        }
+
+        var response = query.CreateResponseInstance();
+        var question = query.Questions[0];
+        string domain = question.Name.ToString().TrimEnd('.');
+        var rule = _options.Mx.FirstOrDefault(r => r.Matches(domain));
+        response.ReturnCode = rule is null ? ReturnCode.NxDomain : ReturnCode.NoError;
+        if (rule is not null && question.RecordType == RecordType.Mx)
+        {
+            response.AnswerRecords.Add(new MxRecord(question.Name, rule.TimeToLive, 10, DomainName.Parse(rule.Exchange)));
+        }
+
+        e.Response = response;
+        return Task.CompletedTask;
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        // A port free for both UDP and TCP at the moment of asking.
+        while (true)
+        {
+            using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+            int port = ((IPEndPoint)udp.Client.LocalEndPoint!).Port;
+            try
+            {
+                using var tcp = new TcpListener(IPAddress.Loopback, port);
+                tcp.Start();
+                tcp.Stop();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken for TCP: try another.
+            }
+        }
+    }
+}

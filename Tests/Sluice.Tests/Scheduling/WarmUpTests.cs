@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Sluice.Worker.Scheduling;
+
+namespace Sluice.Tests.Scheduling;
+
+/// <summary>The warm-up ramp, driven by a fake clock.</summary>
+public sealed class WarmUpTests
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
+
+    [Fact]
+    public async Task After_a_takeover_the_limit_ramps_from_the_start_fraction_to_the_full_limit()
+    {
+        using var limiters = Limiters(hold: false);
+        limiters.HoldWindowsFromNow();
+
+        Assert.Equal(25, await LimitChainTests.AdmitAsync(limiters, "x.example", "t", 200)); // 25 % of 100
+        _time.Advance(TimeSpan.FromSeconds(30));                                            // half way: 62.5 %
+        Assert.Equal(62 - 25, await LimitChainTests.AdmitAsync(limiters, "x.example", "t", 200));
+        _time.Advance(TimeSpan.FromSeconds(30));                                            // ramp done; the first 25 came back too
+        Assert.Equal(25 + (100 - 62), await LimitChainTests.AdmitAsync(limiters, "x.example", "t", 200));
+    }
+
+    [Fact]
+    public void With_a_takeover_hold_the_ramp_starts_when_the_hold_ends()
+    {
+        using var limiters = Limiters(hold: true);
+        limiters.HoldWindowsFromNow();
+        var ramp = limiters.WarmUp;
+
+        Assert.Equal(0.25, ramp.Factor(_time.GetUtcNow() + TimeSpan.FromMinutes(1)));
+        _time.Advance(TimeSpan.FromMinutes(1.5));
+        Assert.Equal(0.625, ramp.Factor(_time.GetUtcNow() - TimeSpan.FromSeconds(30)), 3);
+        Assert.Equal(1.0, ramp.Factor());
+    }
+
+    [Fact]
+    public void A_short_smarthost_blip_starts_no_ramp_a_long_outage_does_from_when_it_reopens()
+    {
+        using var limiters = Limiters(hold: false);
+        var ramp = limiters.WarmUp;
+        var reopens = _time.GetUtcNow() + TimeSpan.FromSeconds(10);
+
+        ramp.AfterOutage(TimeSpan.FromSeconds(5), reopens);
+        Assert.Equal(1.0, ramp.Factor());
+
+        ramp.AfterOutage(TimeSpan.FromMinutes(2), reopens);
+        Assert.Equal(0.25, ramp.Factor());            // flat until the smarthost is tried again
+        _time.Advance(TimeSpan.FromSeconds(10 + 60));
+        Assert.Equal(1.0, ramp.Factor());
+    }
+
+    [Fact]
+    public async Task Turned_off_the_limits_apply_in_full_at_once()
+    {
+        using var limiters = Limiters(hold: false, enabled: false);
+        limiters.HoldWindowsFromNow();
+        limiters.WarmUp.AfterOutage(TimeSpan.FromHours(1), _time.GetUtcNow());
+        Assert.Equal(100, await LimitChainTests.AdmitAsync(limiters, "x.example", "t", 200));
+    }
+
+    private EgressLimiters Limiters(bool hold, bool enabled = true) => new(Options.Create(new LimitOptions
+    {
+        Default = new DomainLimit { PermitLimit = 100, Window = TimeSpan.FromMinutes(1), Concurrency = 1000 },
+        Margin = TimeSpan.Zero,
+        HoldWindowsOnTakeover = hold,
+        WarmUp = new WarmUpOptions { Enabled = enabled, StartFraction = 0.25, Duration = TimeSpan.FromMinutes(1), AfterOutage = TimeSpan.FromSeconds(30) },
+    }), _time);
+}

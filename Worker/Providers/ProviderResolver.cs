@@ -1,0 +1,132 @@
+using System.Collections.Concurrent;
+using System.Net;
+using DnsClient;
+using DnsClient.Protocol;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Sluice.Worker.Providers;
+
+/// <summary>
+/// Domain → provider: by exact domain, then by suffix, then by the domain's MX hosts (DnsClient, whose
+/// cache keeps each answer for its TTL). A lookup that fails, times out or finds no domain falls back to no provider
+/// (the domain is its own partition) and is not tried again for <see cref="MxLookupOptions.FailureTtl"/>,
+/// so a slow resolver costs intake one timeout per domain, not one per message.
+/// </summary>
+public sealed partial class ProviderResolver
+{
+    private readonly ProviderOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ProviderResolver> _logger;
+    private readonly Lazy<LookupClient>? _dns;
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _failedUntil = new(StringComparer.OrdinalIgnoreCase);
+
+    public ProviderResolver(IOptions<ProviderOptions> options, TimeProvider time, ILogger<ProviderResolver> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        if (_options.Dns.Enabled && _options.Known.Values.Any(rule => rule.MxSuffixes.Count > 0))
+        {
+            _dns = new Lazy<LookupClient>(CreateLookupClient);
+        }
+    }
+
+    /// <summary>The provider known from the domain's name alone, or null.</summary>
+    public string? ByName(string domain)
+    {
+        foreach (var (name, rule) in _options.Known)
+        {
+            if (rule.Domains.Any(d => string.Equals(Trim(d), domain, StringComparison.OrdinalIgnoreCase)))
+            {
+                return name;
+            }
+        }
+
+        foreach (var (name, rule) in _options.Known)
+        {
+            if (rule.Suffixes.Any(s => HasSuffix(domain, s)))
+            {
+                return name;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The provider hosting <paramref name="domain"/>, or null (the domain is its own partition).</summary>
+    public async ValueTask<string?> ResolveAsync(string domain, CancellationToken cancellationToken)
+    {
+        if (ByName(domain) is { } named)
+        {
+            return named;
+        }
+
+        if (_dns is null || (_failedUntil.TryGetValue(domain, out var until) && until > _time.GetUtcNow()))
+        {
+            return null;
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_options.Dns.Timeout);
+        try
+        {
+            var response = await _dns.Value.QueryAsync(domain, QueryType.MX, QueryClass.IN, deadline.Token).ConfigureAwait(false);
+            if (response.HasError)
+            {
+                // NXDOMAIN, SERVFAIL: not a provider's that we can tell; ask again after the failure TTL.
+                _failedUntil[domain] = _time.GetUtcNow() + _options.Dns.FailureTtl;
+                return null;
+            }
+
+            foreach (var mx in response.Answers.MxRecords().OrderBy(r => r.Preference))
+            {
+                string host = Trim(mx.Exchange.Value);
+                foreach (var (name, rule) in _options.Known)
+                {
+                    if (rule.MxSuffixes.Any(s => HasSuffix(host, s)))
+                    {
+                        return name;
+                    }
+                }
+            }
+
+            return null;
+        }
+        catch (Exception e) when (e is DnsResponseException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            _failedUntil[domain] = _time.GetUtcNow() + _options.Dns.FailureTtl;
+            LogLookupFailed(domain, e.Message, _options.Dns.FailureTtl.TotalSeconds);
+            return null;
+        }
+    }
+
+    private LookupClient CreateLookupClient()
+    {
+        var dns = _options.Dns;
+        var servers = dns.Servers.Select(s => new NameServer(IPEndPoint.Parse(s))).ToArray();
+        var options = servers.Length > 0 ? new LookupClientOptions(servers) : new LookupClientOptions();
+        options.Timeout = dns.Timeout;
+        options.Retries = 0;
+        options.UseCache = true;
+        options.MinimumCacheTimeout = dns.MinimumTtl;
+        options.MaximumCacheTimeout = dns.MaximumTtl;
+        options.CacheFailedResults = false; // failures are remembered here, on the injected clock
+        options.ThrowDnsErrors = false;
+        options.UseTcpFallback = true;
+        return new LookupClient(options);
+    }
+
+    private static string Trim(string name) => name.Trim().TrimEnd('.').ToLowerInvariant();
+
+    /// <summary>True for the suffix itself and every name under it (<c>a.b.example</c> has suffix <c>b.example</c>, <c>xb.example</c> has not).</summary>
+    private static bool HasSuffix(string name, string suffix)
+    {
+        string s = Trim(suffix).TrimStart('.');
+        return name.Equals(s, StringComparison.OrdinalIgnoreCase) || name.EndsWith("." + s, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MX lookup of {Domain} failed ({Error}); it is its own limit partition for the next {Seconds:0} s.")]
+    private partial void LogLookupFailed(string domain, string error, double seconds);
+}

@@ -1,0 +1,194 @@
+using System.Collections.Concurrent;
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace Sluice.Worker.Scheduling;
+
+/// <summary>
+/// The limit chain of one egress (DESIGN.md §2): per partition (provider or domain) a concurrency
+/// limiter (a System.Threading.RateLimiting partition) and an exact sliding window; then the client
+/// tenant's window, then the egress-wide minute and day. Permits are recipients. A send needs every
+/// level at once: all are asked under one lock before any is taken, so a refusal by one level costs
+/// the others nothing. Every limit is scaled by the warm-up ramp.
+/// </summary>
+public sealed class EgressLimiters : IDisposable
+{
+    private const string TenantPrefix = "tenant:";
+    private const string EgressMinute = "egress:minute";
+    private const string EgressDay = "egress:day";
+
+    private readonly LimitOptions _options;
+    private readonly TimeProvider _time;
+    private readonly PartitionedRateLimiter<string> _concurrency;
+    private readonly ConcurrentDictionary<string, SlidingLogRateLimiter?> _windows = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _lastIncrease = new(StringComparer.Ordinal);
+    private readonly Lock _chain = new();
+    private DateTimeOffset _takeoverAt = DateTimeOffset.MinValue;
+
+    public EgressLimiters(IOptions<LimitOptions> options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+        _time = time;
+        WarmUp = new WarmUpRamp(options, time);
+        _concurrency = PartitionedRateLimiter.Create<string, string>(partition => RateLimitPartition.GetConcurrencyLimiter(
+            partition, p => new ConcurrencyLimiterOptions
+            {
+                PermitLimit = _options.For(p).Concurrency,
+                // As many senders may wait for a slot (for a send to that partition to finish, not for a
+                // clock) as may hold one; more are turned away, so one slow partition ties up at most twice
+                // its concurrency in connections and the rest keep serving the others.
+                QueueLimit = _options.For(p).Concurrency,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            }));
+    }
+
+    /// <summary>The warm-up ramp every limit of this egress is scaled by.</summary>
+    public WarmUpRamp WarmUp { get; }
+
+    /// <summary>
+    /// Called when this worker becomes the owner of the egress: until one window has passed, every
+    /// window counts as full (the previous owner may have just used it), and then the ramp starts
+    /// (the new owner may have a backlog to release).
+    /// </summary>
+    public void HoldWindowsFromNow()
+    {
+        if (_options.HoldWindowsOnTakeover)
+        {
+            _takeoverAt = _time.GetUtcNow();
+        }
+
+        WarmUp.Begin(_time.GetUtcNow());
+    }
+
+    public async ValueTask<Admission> AdmitAsync(string partition, string tenant, int recipients, CancellationToken cancellationToken)
+    {
+        var concurrency = await _concurrency.AcquireAsync(partition, 1, cancellationToken).ConfigureAwait(false);
+        if (!concurrency.IsAcquired)
+        {
+            concurrency.Dispose();
+            return new Admission.Busy();
+        }
+
+        var levels = Levels(partition, tenant);
+        lock (_chain)
+        {
+            Admission.RateLimited? refused = null;
+            var inForce = new int[levels.Count];
+            for (int i = 0; i < levels.Count; i++)
+            {
+                var (key, limiter) = levels[i];
+                inForce[i] = WarmUp.Apply(limiter.PermitLimit, limiter.HeldUntil);
+                if (limiter.WaitFor(recipients, inForce[i]) is { } wait && (refused is null || wait > refused.RetryAfter))
+                {
+                    refused = new Admission.RateLimited(wait, limiter, key, inForce[i]);
+                }
+            }
+
+            if (refused is not null)
+            {
+                concurrency.Dispose();
+                return refused;
+            }
+
+            // Every level has room and no one else takes under this lock: these cannot be refused.
+            var leases = levels.Select((level, i) => level.Limiter.AttemptAcquireUnder(recipients, inForce[i])).ToList();
+            return new Admission.Granted(new Admission.Leases(concurrency, leases));
+        }
+    }
+
+    /// <summary>The limit now in force for <paramref name="partition"/>, before the ramp (null: no rate limit).</summary>
+    public int? CurrentLimit(string partition) =>
+        _windows.TryGetValue(partition, out var limiter) && limiter is not null ? limiter.PermitLimit : _options.For(partition).PermitLimit;
+
+    /// <summary>A throttle reply: cut the partition's rate (multiplicative decrease).</summary>
+    public void Throttled(string partition)
+    {
+        if (!_options.Adaptive.Enabled || _windows.GetOrAdd(partition, CreateLimiter) is not { } limiter)
+        {
+            return;
+        }
+
+        int ceiling = _options.For(partition).PermitLimit!.Value;
+        int floor = Math.Max(1, (int)Math.Ceiling(ceiling * _options.Adaptive.Floor));
+        limiter.PermitLimit = Math.Max(floor, (int)(limiter.PermitLimit * _options.Adaptive.Decrease));
+        _lastIncrease[partition] = _time.GetUtcNow();
+    }
+
+    /// <summary>A delivery: once a whole window has passed since the last change, step back up towards the ceiling.</summary>
+    public void Delivered(string partition)
+    {
+        if (!_options.Adaptive.Enabled || !_windows.TryGetValue(partition, out var limiter) || limiter is null)
+        {
+            return;
+        }
+
+        var limit = _options.For(partition);
+        int ceiling = limit.PermitLimit!.Value;
+        if (limiter.PermitLimit >= ceiling)
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        var last = _lastIncrease.GetOrAdd(partition, now);
+        if (now - last >= limit.Window)
+        {
+            limiter.PermitLimit = Math.Min(ceiling, limiter.PermitLimit + Math.Max(1, (int)Math.Ceiling(ceiling * _options.Adaptive.Increase)));
+            _lastIncrease[partition] = now;
+        }
+    }
+
+    public void Dispose()
+    {
+        _concurrency.Dispose();
+        foreach (var limiter in _windows.Values)
+        {
+            limiter?.Dispose();
+        }
+    }
+
+    /// <summary>The levels with a limit, in chain order: partition, tenant, egress minute, egress day.</summary>
+    private List<(string Key, SlidingLogRateLimiter Limiter)> Levels(string partition, string tenant)
+    {
+        var levels = new List<(string, SlidingLogRateLimiter)>(4);
+        foreach (string key in (ReadOnlySpan<string>)[partition, TenantPrefix + tenant, EgressMinute, EgressDay])
+        {
+            if (_windows.GetOrAdd(key, CreateLimiter) is { } limiter)
+            {
+                levels.Add((key, limiter));
+            }
+        }
+
+        return levels;
+    }
+
+    private WindowLimit LimitOf(string key) => key switch
+    {
+        EgressMinute => new WindowLimit { PermitLimit = _options.Egress.PerMinute, Window = TimeSpan.FromMinutes(1) },
+        EgressDay => new WindowLimit { PermitLimit = _options.Egress.PerDay, Window = TimeSpan.FromDays(1) },
+        _ when key.StartsWith(TenantPrefix, StringComparison.Ordinal) => _options.ForTenant(key[TenantPrefix.Length..]),
+        _ => _options.For(key),
+    };
+
+    private SlidingLogRateLimiter? CreateLimiter(string key)
+    {
+        var limit = LimitOf(key);
+        if (limit.PermitLimit is not int permits)
+        {
+            return null;
+        }
+
+        var window = limit.Window + _options.Margin;
+        var limiter = new SlidingLogRateLimiter(permits, window, _time);
+
+        // The takeover hold covers windows up to an hour: holding a daily quota would stop the egress for a day.
+        // The day's count therefore starts afresh with a new owner (README, "Limits").
+        if (_takeoverAt != DateTimeOffset.MinValue && limit.Window <= TimeSpan.FromHours(1) && _time.GetUtcNow() < _takeoverAt + window)
+        {
+            limiter.HoldUntil(_takeoverAt + window);
+        }
+
+        return limiter;
+    }
+}

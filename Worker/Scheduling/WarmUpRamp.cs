@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Options;
+
+namespace Sluice.Worker.Scheduling;
+
+/// <summary>
+/// The egress's warm-up ramp: the fraction of every limit in force at a moment. Flat at the start
+/// fraction until the ramp begins (a ramp can be set to begin later, e.g. when a suspension ends),
+/// then linear up to 1.
+/// </summary>
+public sealed class WarmUpRamp(IOptions<LimitOptions> options, TimeProvider time)
+{
+    private readonly WarmUpOptions _options = options.Value.WarmUp;
+    private long _beginsAtTicks = DateTimeOffset.MinValue.UtcTicks;
+
+    /// <summary>Starts (or restarts) the ramp at <paramref name="at"/>; before that moment the start fraction holds.</summary>
+    public void Begin(DateTimeOffset at)
+    {
+        if (_options.Enabled)
+        {
+            Interlocked.Exchange(ref _beginsAtTicks, at.UtcTicks);
+        }
+    }
+
+    /// <summary>
+    /// The smarthost has been failing for <paramref name="outage"/> and is next tried at
+    /// <paramref name="reopensAt"/>: a long outage leaves a backlog, so the ramp begins when it reopens.
+    /// </summary>
+    public void AfterOutage(TimeSpan outage, DateTimeOffset reopensAt)
+    {
+        if (outage >= _options.AfterOutage)
+        {
+            Begin(reopensAt);
+        }
+    }
+
+    /// <summary>The fraction of a limit allowed now; <paramref name="notBefore"/> delays the ramp of one limiter (its takeover hold).</summary>
+    public double Factor(DateTimeOffset? notBefore = null)
+    {
+        long begins = Interlocked.Read(ref _beginsAtTicks);
+        if (!_options.Enabled || begins == DateTimeOffset.MinValue.UtcTicks)
+        {
+            return 1.0;
+        }
+
+        var start = new DateTimeOffset(begins, TimeSpan.Zero);
+        if (notBefore > start)
+        {
+            start = notBefore.Value;
+        }
+
+        var elapsed = time.GetUtcNow() - start;
+        if (elapsed <= TimeSpan.Zero)
+        {
+            return _options.StartFraction;
+        }
+
+        return elapsed >= _options.Duration ? 1.0 : _options.StartFraction + ((1 - _options.StartFraction) * (elapsed / _options.Duration));
+    }
+
+    /// <summary>The share of <paramref name="limit"/> in force now (at least 1).</summary>
+    public int Apply(int limit, DateTimeOffset? notBefore = null) => Math.Max(1, (int)Math.Floor(limit * Factor(notBefore)));
+}

@@ -1,0 +1,14 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Sluice.Worker.Scheduling;
+
+/// <summary>At most <see cref="PermitLimit"/> recipients in any <see cref="Window"/> (one level of the limit chain).</summary>
+public class WindowLimit
+{
+    /// <summary>Recipients per <see cref="Window"/>; null means no rate limit at this level.</summary>
+    [Range(1, int.MaxValue)]
+    public int? PermitLimit { get; set; }
+
+    /// <summary>The sliding window the limit counts in: every window this long, aligned or not.</summary>
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
+}
