@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Globalization;
+using RabbitMQ.Client;
 using Microsoft.Extensions.Hosting;
 using Sluice.Simulator;
 using Sluice.Worker.Hosting;
@@ -22,6 +24,7 @@ internal static class BenchWorker
             // The benchmark measures the steady state at a known limit; the demo (deploy/local/demo.sh) measures the ramp.
             ["Limits:WarmUp:Enabled"] = "false",
             ["Providers:Dns:Enabled"] = "false",
+            ["Telemetry:Port"] = "0",
         };
         return settings;
     }
@@ -33,5 +36,60 @@ internal static class BenchWorker
         var host = builder.Build();
         await host.StartAsync();
         return host;
+    }
+
+    /// <summary>Starts <c>sluice run</c> as a process of its own; its output goes to <paramref name="logPath"/> or nowhere.</summary>
+    public static Process StartProcess(IDictionary<string, string?> configuration, string? logPath = null)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sluice.dll"));
+        start.ArgumentList.Add("run");
+        foreach (var (key, value) in configuration)
+        {
+            start.Environment[SluiceHost.EnvironmentVariableFor(key)] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start sluice run");
+        var log = logPath is null ? null : new StreamWriter(logPath, append: false) { AutoFlush = true };
+        void Write(string? line)
+        {
+            if (line is not null && log is not null)
+            {
+                lock (log)
+                {
+                    log.WriteLine(line);
+                }
+            }
+        }
+
+        process.OutputDataReceived += (_, e) => Write(e.Data);
+        process.ErrorDataReceived += (_, e) => Write(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    public static async Task WaitForQueueAsync(IConnection connection, string queue)
+    {
+        for (int i = 0; i < 60; i++)
+        {
+            try
+            {
+                await using var channel = await connection.CreateChannelAsync();
+                await channel.QueueDeclarePassiveAsync(queue);
+                return;
+            }
+            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
+        }
+
+        throw new TimeoutException("the worker did not declare the topology within a minute");
     }
 }

@@ -23,12 +23,12 @@ internal static class MemoryPhase
         configuration["Limits:Default:PermitLimit"] = "1";
         configuration["Limits:Default:Window"] = "01:00:00";
 
-        using var worker = StartProcess(configuration);
+        using var worker = BenchWorker.StartProcess(configuration);
         try
         {
             var factory = new ConnectionFactory { HostName = "localhost", VirtualHost = broker.VirtualHost };
             await using var connection = await factory.CreateConnectionAsync();
-            await WaitForQueueAsync(connection, QueueNames.Intake);
+            await BenchWorker.WaitForQueueAsync(connection, QueueNames.Intake);
             await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
             var domains = Enumerable.Range(0, 1000).Select(i => $"d{i}.memory.example").ToList();
             var clock = Stopwatch.StartNew();
@@ -58,48 +58,6 @@ internal static class MemoryPhase
             worker.Kill(entireProcessTree: true);
             await worker.WaitForExitAsync();
         }
-    }
-
-    private static Process StartProcess(IDictionary<string, string?> configuration)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sluice.dll"));
-        start.ArgumentList.Add("run");
-        foreach (var (key, value) in configuration)
-        {
-            start.Environment[SluiceHost.EnvironmentVariableFor(key)] = value;
-        }
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start sluice run");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static async Task WaitForQueueAsync(IConnection connection, string queue)
-    {
-        for (int i = 0; i < 60; i++)
-        {
-            try
-            {
-                await using var channel = await connection.CreateChannelAsync();
-                await channel.QueueDeclarePassiveAsync(queue);
-                return;
-            }
-            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(1));
-            }
-        }
-
-        throw new TimeoutException("the worker did not declare the topology within a minute");
     }
 
     /// <summary>VmRSS and VmHWM (peak) from /proc, in KiB.</summary>

@@ -50,4 +50,13 @@ root.SetAction(async (parse, _) =>
     await output.WriteLineAsync($"loss / duplicates                {shaping.Lost,4} / {shaping.Duplicates}   0 / 0   ({shaping.Delivered}/{shaping.Published} delivered)");
     return 0;
 });
+var size = new Option<int>("--size") { Description = "Messages in the outage backlog.", DefaultValueFactory = _ => 10_000 };
+var believed = new Option<double>("--believed") { Description = "The worker's limits as a multiple of the receivers' true limits (2: it must learn them).", DefaultValueFactory = _ => 1.0 };
+var outage = new Option<int>("--outage-seconds") { Description = "How long the smarthost stays down while the backlog piles up.", DefaultValueFactory = _ => 60 };
+var demo = new Command("demo", "The outage story: a backlog builds while the smarthost is down, then Sluice drains it into receivers with hidden limits; live progress and a final report.")
+{
+    size, believed, outage,
+};
+demo.SetAction((parse, _) => DemoRun.RunAsync(parse.GetValue(size), parse.GetValue(believed), TimeSpan.FromSeconds(parse.GetValue(outage)), Console.Out));
+root.Subcommands.Add(demo);
 return await root.Parse(args).InvokeAsync();

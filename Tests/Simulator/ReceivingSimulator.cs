@@ -133,7 +133,7 @@ public sealed class ReceivingSimulator : IAsyncDisposable
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private static int FreeLoopbackPort()
+    public static int FreeLoopbackPort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();

@@ -8,7 +8,9 @@ using Sluice.Worker.Broker;
 using Sluice.Worker.Consuming;
 using Sluice.Worker.Delivery;
 using Sluice.Worker.Providers;
+using System.Diagnostics;
 using Sluice.Worker.Settlement;
+using Sluice.Worker.Telemetry;
 using Sluice.Worker.Topology;
 
 namespace Sluice.Worker.Intake;
@@ -25,6 +27,8 @@ internal sealed partial class IntakeConsumer(
     IOptions<TopologyOptions> topology,
     IOptions<ContractLimits> limits,
     ProviderResolver providers,
+    IntakeTelemetry telemetry,
+    ReadinessState readiness,
     TimeProvider time,
     ILogger<IntakeConsumer> logger) : BackgroundService
 {
@@ -37,6 +41,7 @@ internal sealed partial class IntakeConsumer(
     {
         _splitter = new IntakeSplitter([.. topology.Value.EffectiveEgresses], limits.Value);
         await using var connection = await connector.ConnectAsync("intake", stoppingToken).ConfigureAwait(false);
+        readiness.Track(connection);
         await using var publisher = _publisher = await HopPublisher.CreateAsync(connection, broker.Value.PublishTimeout, stoppingToken).ConfigureAwait(false);
         await using var channel = await connection.CreateChannelAsync(
             new CreateChannelOptions(false, false, consumerDispatchConcurrency: options.Value.Concurrency), stoppingToken).ConfigureAwait(false);
@@ -89,12 +94,16 @@ internal sealed partial class IntakeConsumer(
 
     private async Task RouteAsync(BasicDeliverEventArgs delivery)
     {
+        using var activity = SluiceActivities.StartFrom("sluice intake", ActivityKind.Consumer, delivery.BasicProperties.Headers);
+        activity?.SetTag("messaging.message.id", delivery.BasicProperties.MessageId);
         // A re-driven egress copy names the recipients it is for: the others may have had the message already.
         var decision = _splitter!.Decide(delivery.Body.Span, MailHeaders.GetString(delivery.BasicProperties.Headers, MailHeaders.Recipients));
         switch (decision)
         {
             case IntakeDecision.Reject reject:
                 LogRejected(delivery.BasicProperties.MessageId, reject.Reason, reject.Detail);
+                telemetry.Rejected(reject.Reason);
+                activity?.SetTag("sluice.outcome", reject.Reason);
                 await _publisher!.PublishAsync(QueueNames.Failed, delivery.Body,
                     NextHop.From(delivery.BasicProperties, NextHop.Reason(reject.Reason, reject.Detail, time.GetUtcNow())), CancellationToken.None).ConfigureAwait(false);
                 break;
@@ -117,6 +126,8 @@ internal sealed partial class IntakeConsumer(
                     await _publisher!.PublishAsync(QueueNames.Egress(route.Egress), route.Body, properties, CancellationToken.None).ConfigureAwait(false);
                 });
                 await Task.WhenAll(publishes).ConfigureAwait(false);
+                telemetry.Routed(route.Egress);
+                activity?.SetTag("sluice.egress", route.Egress);
                 break;
         }
     }

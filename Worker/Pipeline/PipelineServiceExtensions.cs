@@ -9,6 +9,7 @@ using Sluice.Worker.Providers;
 using Sluice.Worker.Retry;
 using Sluice.Worker.Scheduling;
 using Sluice.Worker.Sending;
+using Sluice.Worker.Telemetry;
 
 namespace Sluice.Worker.Pipeline;
 
@@ -19,6 +20,7 @@ public static class PipelineServiceExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
+        builder.AddSluiceTelemetry();
         services.AddOptionsWithValidateOnStart<IntakeOptions, IntakeOptionsValidator>().BindConfiguration(IntakeOptions.SectionName);
         services.AddOptionsWithValidateOnStart<LimitOptions, LimitOptionsValidator>().BindConfiguration(LimitOptions.SectionName);
         services.AddOptionsWithValidateOnStart<SchedulerOptions, SchedulerOptionsValidator>().BindConfiguration(SchedulerOptions.SectionName);
@@ -40,7 +42,9 @@ public static class PipelineServiceExtensions
             sp.GetRequiredService<IOptions<RetryOptions>>(),
             sp.GetRequiredService<PauseState>(),
             sp.GetRequiredService<IOptions<SchedulerOptions>>().Value.PausedRecheck,
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<DeliveryTelemetry>(),
+            sp.GetRequiredService<SchedulerTelemetry>()));
 
         // Hosted services start in this order and stop in reverse: schedulers stop before intake.
         services.AddHostedService<TopologyStartup>();

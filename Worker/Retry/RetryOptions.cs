@@ -32,5 +32,5 @@ public sealed class RetryOptions
     /// <summary>The egress's first pause after the smarthost cannot be reached; doubles up to <see cref="MaxConnectionBackoff"/>.</summary>
     public TimeSpan InitialConnectionBackoff { get; set; } = TimeSpan.FromSeconds(1);
 
-    public TimeSpan MaxConnectionBackoff { get; set; } = TimeSpan.FromMinutes(1);
+    public TimeSpan MaxConnectionBackoff { get; set; } = TimeSpan.FromSeconds(15);
 }

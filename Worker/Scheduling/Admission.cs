@@ -10,9 +10,9 @@ public abstract record Admission
 
     /// <summary>
     /// A level of the chain is full until <paramref name="RetryAfter"/> (the level that frees last):
-    /// <paramref name="Limiter"/> (level <paramref name="Level"/>, allowing <paramref name="LimitInForce"/> now) knows when each permit comes back.
+    /// <paramref name="Limiter"/> (level <paramref name="Level"/>) knows when each permit comes back.
     /// </summary>
-    public sealed record RateLimited(TimeSpan RetryAfter, SlidingLogRateLimiter Limiter, string Level, int LimitInForce) : Admission;
+    public sealed record RateLimited(TimeSpan RetryAfter, SlidingLogRateLimiter Limiter, string Level) : Admission;
 
     /// <summary>The partition already has as many transactions open as it allows.</summary>
     public sealed record Busy : Admission;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using MimeKit;
 using RabbitMQ.Client;
@@ -7,6 +8,7 @@ using Sluice.Worker.Retry;
 using Sluice.Worker.Sending;
 using Sluice.Worker.Settlement;
 using Sluice.Worker.Status;
+using Sluice.Worker.Telemetry;
 using Sluice.Worker.Topology;
 
 namespace Sluice.Worker.Scheduling;
@@ -36,10 +38,14 @@ public sealed partial class EgressDispatcher(
     {
         ArgumentNullException.ThrowIfNull(work);
         ArgumentNullException.ThrowIfNull(smtp);
+        using var activity = SluiceActivities.StartFrom("sluice send", ActivityKind.Consumer, work.Properties.Headers);
+        activity?.SetTag("messaging.message.id", work.Properties.MessageId);
+        activity?.SetTag("sluice.egress", egress);
         var envelope = EgressEnvelope.TryRead(work.Body, work.Properties, out string? problem);
         if (envelope is null)
         {
             LogSettled(work.Properties.MessageId, "?", FailureReasons.InvalidEnvelope, problem);
+            services.Delivery.Settled(egress, null, "?", "failed", 1);
             await MoveAsync(work, QueueNames.Failed, NextHop.Reason(FailureReasons.InvalidEnvelope, problem ?? "unreadable", _time.GetUtcNow())).ConfigureAwait(false);
             return;
         }
@@ -48,6 +54,9 @@ public sealed partial class EgressDispatcher(
         {
             backlog.Returned(envelope.Partition);
         }
+
+        activity?.SetTag("sluice.partition", envelope.Partition);
+        activity?.SetTag("sluice.attempts", envelope.Attempts);
 
         while (true)
         {
@@ -106,7 +115,8 @@ public sealed partial class EgressDispatcher(
                     continue;
                 case Admission.RateLimited limited:
                     // Over budget: leave for the tier that brings it back near the next free slot of the level that refused.
-                    var slot = planner.Reserve(limited.Level, envelope.Recipients.Count, limited.Limiter, limited.LimitInForce, envelope.Slotted ? envelope.NotBefore : null);
+                    var slot = planner.Reserve(limited.Level, envelope.Recipients.Count, limited.Limiter, envelope.Slotted ? envelope.NotBefore : null);
+                    services.Scheduling.Denied(egress, limited.Level, slot - now);
                     await DelayAsync(work, envelope, envelope.Recipients, slot, slotted: true, envelope.Attempts, null).ConfigureAwait(false);
                     return;
                 case Admission.Granted granted:
@@ -120,11 +130,14 @@ public sealed partial class EgressDispatcher(
                         }
                         catch (FormatException e)
                         {
+                            Count(envelope, "failed", envelope.Recipients.Count);
                             await MoveAsync(work, QueueNames.Failed, NextHop.Reason(FailureReasons.InvalidMime, e.Message, _time.GetUtcNow())).ConfigureAwait(false);
                             return;
                         }
 
+                        long started = services.Delivery.SendStarted(egress);
                         report = await smtp.SendAsync(message, envelope.Mail.From.Address, envelope.Recipients).ConfigureAwait(false);
+                        services.Delivery.SendEnded(egress, started, report.ConnectionFailure is not null);
                     }
 
                     if (report.ConnectionFailure is { } failure)
@@ -157,11 +170,17 @@ public sealed partial class EgressDispatcher(
     {
         int attempts = envelope.Attempts + 1;
         var hops = new List<Task>();
+        Count(envelope, "delivered", report.Accepted.Count);
         foreach (var group in report.Refused.GroupBy(r => services.Classifier.Classify(r.Reply)))
         {
             var classification = group.Key;
             var recipients = group.Select(r => r.Recipient).ToList();
             string detail = classification.Reply.ToString();
+            Count(envelope, classification.Outcome switch
+            {
+                DeliveryOutcome.SplitAndRetry => "split",
+                var outcome => outcome.ToString().ToLowerInvariant(),
+            }, recipients.Count);
             switch (classification.Outcome)
             {
                 case DeliveryOutcome.Failed:
@@ -173,7 +192,9 @@ public sealed partial class EgressDispatcher(
                     planner.CoolDown(envelope.Partition, coolUntil);
                     limiters.Throttled(envelope.Partition);
                     LogThrottled(envelope.Partition, detail, coolUntil);
-                    hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, earliest: coolUntil));
+                    // A throttle is about the rate, not this message: it goes back onto the partition's slot plan
+                    // (after the cool-down, at the cut rate) rather than on an exponential backoff.
+                    hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, earliest: coolUntil, onSlot: true));
                     break;
                 case DeliveryOutcome.SplitAndRetry when recipients.Count > 1:
                     // Two halves, each its own message with its own permits, back after the shortest tier.
@@ -190,6 +211,7 @@ public sealed partial class EgressDispatcher(
                     if (breaker.Trip(suspendedUntil))
                     {
                         LogBanned(egress, detail, suspendedUntil);
+                        services.Scheduling.Suspended(egress);
                     }
 
                     // When the suspension ends, the egress comes back on the warm-up ramp.
@@ -215,15 +237,23 @@ public sealed partial class EgressDispatcher(
         LogSent(work.Properties.MessageId, envelope.Domain, report.Accepted.Count, report.Refused.Count);
     }
 
-    private Task RetryLaterAsync(EgressWork work, EgressEnvelope envelope, List<string> recipients, int attempts, string reply, DateTimeOffset? earliest, DateTimeOffset? latest = null)
+    /// <summary>Within the retry budget: back to the tiers (after a backoff, or on the partition's next slot); past it: parked.</summary>
+    private Task RetryLaterAsync(EgressWork work, EgressEnvelope envelope, List<string> recipients, int attempts, string reply, DateTimeOffset? earliest, DateTimeOffset? latest = null, bool onSlot = false)
     {
         var decision = services.RetryPolicy.Next(attempts, envelope.AcceptedAt, envelope.Mail.NotAfter, Random.Shared);
         if (decision.At is not { } at)
         {
             string detail = $"{decision.Detail}; last reply: {reply}";
             LogSettled(work.Properties.MessageId, envelope.Domain, decision.Reason!, detail);
+            Count(envelope, "parked", recipients.Count);
             return PublishCopyAsync(work, QueueNames.Parked, recipients,
                 [.. NextHop.Reason(decision.Reason!, detail, _time.GetUtcNow()), new(MailHeaders.Attempts, (long)attempts)]);
+        }
+
+        if (onSlot && limiters.PartitionLimiter(envelope.Partition) is { } limiter)
+        {
+            var slot = planner.Reserve(envelope.Partition, recipients.Count, limiter);
+            return PublishDelayedCopyAsync(work, envelope, recipients, Latest(slot, earliest)!.Value, slotted: true, attempts, reply);
         }
 
         var notBefore = Latest(at, earliest)!.Value;
@@ -238,6 +268,7 @@ public sealed partial class EgressDispatcher(
     private Task ParkAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, string reason, string detail)
     {
         LogSettled(work.Properties.MessageId, envelope.Domain, reason, detail);
+        Count(envelope, "parked", recipients.Count);
         return MoveAsync(work, QueueNames.Parked, NextHop.Reason(reason, detail, _time.GetUtcNow()), recipients);
     }
 
@@ -277,6 +308,15 @@ public sealed partial class EgressDispatcher(
             ? headers
             : headers.Append(new(MailHeaders.Recipients, EgressEnvelope.EncodeRecipients(recipients)));
         return publisher.PublishAsync(queue, work.Body, NextHop.From(work.Properties, all), CancellationToken.None);
+    }
+
+    private void Count(EgressEnvelope envelope, string outcome, int recipients)
+    {
+        if (recipients > 0)
+        {
+            services.Delivery.Settled(egress, envelope.Provider, envelope.Domain, outcome, recipients);
+            Activity.Current?.AddEvent(new ActivityEvent(outcome, tags: new ActivityTagsCollection { ["recipients"] = recipients }));
+        }
     }
 
     private static DateTimeOffset Earliest(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;

@@ -43,15 +43,23 @@ public sealed class EgressGate(IOptions<RetryOptions> options, TimeProvider time
     {
         lock (_gate)
         {
+            var now = time.GetUtcNow();
+            if (_closedUntil > now)
+            {
+                // Another sender's attempt already failed and closed the gate: the same outage, one more
+                // witness of it. Counting every sender would back off Connections times faster.
+                return _closedUntil - now;
+            }
+
             if (_failures++ == 0)
             {
-                _failingSince = time.GetUtcNow();
+                _failingSince = now;
             }
 
             var initial = options.Value.InitialConnectionBackoff;
             double ms = Math.Min(initial.TotalMilliseconds * Math.Pow(2, Math.Min(_failures - 1, 30)), options.Value.MaxConnectionBackoff.TotalMilliseconds);
             var backoff = TimeSpan.FromMilliseconds(ms);
-            var until = time.GetUtcNow() + backoff;
+            var until = now + backoff;
             if (until > _closedUntil)
             {
                 _closedUntil = until;

@@ -22,6 +22,7 @@ public sealed class EgressLimiters : IDisposable
     private readonly PartitionedRateLimiter<string> _concurrency;
     private readonly ConcurrentDictionary<string, SlidingLogRateLimiter?> _windows = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastIncrease = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Learned> _learned = new(StringComparer.Ordinal);
     private readonly Lock _chain = new();
     private DateTimeOffset _takeoverAt = DateTimeOffset.MinValue;
 
@@ -81,7 +82,7 @@ public sealed class EgressLimiters : IDisposable
                 inForce[i] = WarmUp.Apply(limiter.PermitLimit, limiter.HeldUntil);
                 if (limiter.WaitFor(recipients, inForce[i]) is { } wait && (refused is null || wait > refused.RetryAfter))
                 {
-                    refused = new Admission.RateLimited(wait, limiter, key, inForce[i]);
+                    refused = new Admission.RateLimited(wait, limiter, key);
                 }
             }
 
@@ -97,11 +98,17 @@ public sealed class EgressLimiters : IDisposable
         }
     }
 
+    /// <summary>The rate limiter of a partition (null: no rate limit), for planning its slots.</summary>
+    public SlidingLogRateLimiter? PartitionLimiter(string partition) => _windows.GetOrAdd(partition, CreateLimiter);
+
     /// <summary>The limit now in force for <paramref name="partition"/>, before the ramp (null: no rate limit).</summary>
     public int? CurrentLimit(string partition) =>
         _windows.TryGetValue(partition, out var limiter) && limiter is not null ? limiter.PermitLimit : _options.For(partition).PermitLimit;
 
-    /// <summary>A throttle reply: cut the partition's rate (multiplicative decrease).</summary>
+    /// <summary>
+    /// A throttle reply: cut the partition's rate (multiplicative decrease), once per window, but not
+    /// below what the receiver accepted in this window (the permits in use, less the one refused).
+    /// </summary>
     public void Throttled(string partition)
     {
         if (!_options.Adaptive.Enabled || _windows.GetOrAdd(partition, CreateLimiter) is not { } limiter)
@@ -109,10 +116,21 @@ public sealed class EgressLimiters : IDisposable
             return;
         }
 
-        int ceiling = _options.For(partition).PermitLimit!.Value;
+        var limit = _options.For(partition);
+        var now = _time.GetUtcNow();
+        if (_learned.TryGetValue(partition, out var last) && now - last.At < limit.Window)
+        {
+            // The other replies of the same burst: that signal has been taken already.
+            return;
+        }
+
+        int ceiling = limit.PermitLimit!.Value;
         int floor = Math.Max(1, (int)Math.Ceiling(ceiling * _options.Adaptive.Floor));
-        limiter.PermitLimit = Math.Max(floor, (int)(limiter.PermitLimit * _options.Adaptive.Decrease));
-        _lastIncrease[partition] = _time.GetUtcNow();
+        int accepted = limiter.InUse - 1;
+        int cut = Math.Max(floor, Math.Max((int)(limiter.PermitLimit * _options.Adaptive.Decrease), Math.Min(accepted, limiter.PermitLimit - 1)));
+        limiter.PermitLimit = cut;
+        _learned[partition] = new Learned(cut, now);
+        _lastIncrease[partition] = now;
     }
 
     /// <summary>A delivery: once a whole window has passed since the last change, step back up towards the ceiling.</summary>
@@ -134,7 +152,11 @@ public sealed class EgressLimiters : IDisposable
         var last = _lastIncrease.GetOrAdd(partition, now);
         if (now - last >= limit.Window)
         {
-            limiter.PermitLimit = Math.Min(ceiling, limiter.PermitLimit + Math.Max(1, (int)Math.Ceiling(ceiling * _options.Adaptive.Increase)));
+            // Back up to what the receiver took at once; beyond that only after a long quiet spell.
+            int cap = _learned.TryGetValue(partition, out var learned) && now - learned.At < limit.Window * _options.Adaptive.ProbeAfterWindows
+                ? Math.Max(learned.Limit, limiter.PermitLimit)
+                : ceiling;
+            limiter.PermitLimit = Math.Min(cap, limiter.PermitLimit + Math.Max(1, (int)Math.Ceiling(ceiling * _options.Adaptive.Increase)));
             _lastIncrease[partition] = now;
         }
     }
@@ -147,6 +169,9 @@ public sealed class EgressLimiters : IDisposable
             limiter?.Dispose();
         }
     }
+
+    /// <summary>The limit a throttle left a partition at, and when.</summary>
+    private readonly record struct Learned(int Limit, DateTimeOffset At);
 
     /// <summary>The levels with a limit, in chain order: partition, tenant, egress minute, egress day.</summary>
     private List<(string Key, SlidingLogRateLimiter Limiter)> Levels(string partition, string tenant)

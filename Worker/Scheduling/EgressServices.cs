@@ -2,13 +2,14 @@ using Microsoft.Extensions.Options;
 using Sluice.Worker.Classification;
 using Sluice.Worker.Control;
 using Sluice.Worker.Retry;
+using Sluice.Worker.Telemetry;
 
 namespace Sluice.Worker.Scheduling;
 
-/// <summary>What every egress shares: tiers, reply table, retry budget, operator pauses, clock.</summary>
+/// <summary>What every egress shares: tiers, reply table, retry budget, operator pauses, clock, telemetry.</summary>
 public sealed record EgressServices(
     DelayTiers Tiers, ReplyClassifier Classifier, RetryPolicy RetryPolicy, IOptions<RetryOptions> RetryOptions,
-    PauseState Pauses, TimeSpan PausedRecheck, TimeProvider Time)
+    PauseState Pauses, TimeSpan PausedRecheck, TimeProvider Time, DeliveryTelemetry Delivery, SchedulerTelemetry Scheduling)
 {
     public RetryOptions Retry => RetryOptions.Value;
 }

@@ -41,7 +41,7 @@ internal sealed partial class EgressSession(
 
         using var limiters = new EgressLimiters(limits, services.Time);
         limiters.HoldWindowsFromNow();
-        var planner = new SlotPlanner(services.Time);
+        var planner = new SlotPlanner(services.Time, limiters.WarmUp);
         var gate = new EgressGate(services.RetryOptions, services.Time);
         var breaker = new EgressBreaker(services.Time);
         await using var publisher = await HopPublisher.CreateAsync(connection, broker.Value.PublishTimeout, stoppingToken).ConfigureAwait(false);
@@ -68,8 +68,9 @@ internal sealed partial class EgressSession(
         var backlog = new DomainBacklog();
         var dispatcher = new EgressDispatcher(egress, services, limiters, planner, gate, breaker, backlog, publisher, acknowledger, logger);
         using var reporting = new CancellationTokenSource();
-        var reporter = new StatusReporter(egress, services, limits.Value, planner, limiters, gate, breaker, backlog, publisher, scheduler.Value.StatusInterval)
-            .RunAsync(reporting.Token);
+        var status = new StatusReporter(egress, services, limits.Value, planner, limiters, gate, breaker, backlog, publisher, scheduler.Value.StatusInterval);
+        var reporter = status.RunAsync(reporting.Token);
+        using var gauges = services.Scheduling.Own(egress, status.Snapshot);
         var senders = Enumerable.Range(0, smtp.Value.Connections)
             .Select(_ => SendLoopAsync(work.Reader, dispatcher, acknowledger, stoppingToken))
             .ToList();

@@ -83,16 +83,14 @@ public sealed class SlidingLogRateLimiter : RateLimiter
     /// When each of the limit's permits is (or becomes) free, earliest first: <c>now</c> for the free
     /// ones, then the expiry of every held permit. The slot planner lays deferred mail onto this.
     /// </summary>
-    /// <param name="limitInForce">The limit to plan with (the warm-up ramp may allow less than <see cref="PermitLimit"/>).</param>
-    public IReadOnlyList<DateTimeOffset> PermitFreeTimes(int? limitInForce = null)
+    public IReadOnlyList<DateTimeOffset> PermitFreeTimes()
     {
         lock (_gate)
         {
             long now = Now;
             Expire(now);
-            int limit = limitInForce ?? _permitLimit;
-            var times = new List<DateTimeOffset>(limit);
-            times.AddRange(Enumerable.Repeat(new DateTimeOffset(now, TimeSpan.Zero), Math.Max(0, limit - _held)));
+            var times = new List<DateTimeOffset>(_permitLimit);
+            times.AddRange(Enumerable.Repeat(new DateTimeOffset(now, TimeSpan.Zero), Math.Max(0, _permitLimit - _held)));
             long earliest = now;
             foreach (var entry in _log)
             {
@@ -102,6 +100,19 @@ public sealed class SlidingLogRateLimiter : RateLimiter
             }
 
             return times;
+        }
+    }
+
+    /// <summary>Permits spent in the current window, including those of transactions still under way.</summary>
+    public int InUse
+    {
+        get
+        {
+            lock (_gate)
+            {
+                Expire(Now);
+                return _held;
+            }
         }
     }
 

@@ -8,7 +8,7 @@ namespace Sluice.Worker.Scheduling;
 /// moves through the broker a bounded number of times instead of once per retry interval. Also holds
 /// per-domain cool-downs after a throttle reply. Only the egress's owner uses it: in-process state.
 /// </summary>
-public sealed class SlotPlanner(TimeProvider time)
+public sealed class SlotPlanner(TimeProvider time, WarmUpRamp? ramp = null)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Plan> _plans = new(StringComparer.Ordinal);
@@ -18,17 +18,16 @@ public sealed class SlotPlanner(TimeProvider time)
     /// <param name="domain">The level's key (for a partition: the provider or domain the cool-downs are kept for).</param>
     /// <param name="recipients">The message's recipients (permits).</param>
     /// <param name="limiter">The level's limiter, asked for its permits' free times when a new plan starts.</param>
-    /// <param name="limitInForce">The level's limit now (the warm-up ramp may allow less than the limiter's own).</param>
     /// <param name="missedSlot">
     /// For a message whose reserved slot came but whose permit was not free: the slot it missed. A plan
     /// made before that moment assumed the sends ahead of it went out on time, and they did not (the
     /// worker was busy with other domains' slots), so a new plan is laid onto the limiter's present
     /// schedule, and this and the following refused messages each get a permit of their own.
     /// </param>
-    public DateTimeOffset Reserve(string domain, int recipients, SlidingLogRateLimiter limiter, int limitInForce, DateTimeOffset? missedSlot = null)
+    public DateTimeOffset Reserve(string domain, int recipients, SlidingLogRateLimiter limiter, DateTimeOffset? missedSlot = null)
     {
         ArgumentNullException.ThrowIfNull(limiter);
-        int permitLimit = limitInForce;
+        int permitLimit = limiter.PermitLimit;
         var round = limiter.Window;
         var now = time.GetUtcNow();
         lock (_gate)
@@ -36,7 +35,7 @@ public sealed class SlotPlanner(TimeProvider time)
             // A plan lasts while it has slots ahead; after that the limiter's present state is the truth again.
             if (!_plans.TryGetValue(domain, out var plan) || plan.LastSlot < now || plan.MadeAt <= missedSlot)
             {
-                plan = _plans[domain] = new Plan(limiter.PermitFreeTimes(limitInForce), now);
+                plan = _plans[domain] = new Plan(FreeTimes(limiter), now);
             }
 
             int needed = Math.Min(recipients, permitLimit);
@@ -56,6 +55,30 @@ public sealed class SlotPlanner(TimeProvider time)
 
             return slot;
         }
+    }
+
+    /// <summary>
+    /// The limiter's permit free times, each no earlier than the warm-up ramp allows it: the k-th permit
+    /// of a limit L is usable once the ramp reaches k/L. A plan laid on the ramp's schedule keeps a
+    /// backlog coming back as the ramp opens, not all a window later.
+    /// </summary>
+    private List<DateTimeOffset> FreeTimes(SlidingLogRateLimiter limiter)
+    {
+        var times = limiter.PermitFreeTimes().ToList();
+        if (ramp is not null)
+        {
+            var heldUntil = limiter.HeldUntil;
+            for (int k = 0; k < times.Count; k++)
+            {
+                var opens = ramp.TimeFor((k + 1) / (double)times.Count, heldUntil);
+                if (opens > times[k])
+                {
+                    times[k] = opens;
+                }
+            }
+        }
+
+        return times;
     }
 
     /// <summary>Pauses <paramref name="domain"/> until <paramref name="until"/> (a throttle reply).</summary>

@@ -57,6 +57,27 @@ public sealed class WarmUpRamp(IOptions<LimitOptions> options, TimeProvider time
         return elapsed >= _options.Duration ? 1.0 : _options.StartFraction + ((1 - _options.StartFraction) * (elapsed / _options.Duration));
     }
 
+    /// <summary>
+    /// The earliest moment the ramp allows <paramref name="fraction"/> of a limit (<see cref="DateTimeOffset.MinValue"/>:
+    /// already allowed, or no ramp). Inverse of <see cref="Factor"/>.
+    /// </summary>
+    public DateTimeOffset TimeFor(double fraction, DateTimeOffset? notBefore = null)
+    {
+        long begins = Interlocked.Read(ref _beginsAtTicks);
+        if (!_options.Enabled || begins == DateTimeOffset.MinValue.UtcTicks || fraction <= _options.StartFraction)
+        {
+            return DateTimeOffset.MinValue;
+        }
+
+        var start = new DateTimeOffset(begins, TimeSpan.Zero);
+        if (notBefore > start)
+        {
+            start = notBefore.Value;
+        }
+
+        return start + (_options.Duration * ((Math.Min(fraction, 1.0) - _options.StartFraction) / (1 - _options.StartFraction)));
+    }
+
     /// <summary>The share of <paramref name="limit"/> in force now (at least 1).</summary>
-    public int Apply(int limit, DateTimeOffset? notBefore = null) => Math.Max(1, (int)Math.Floor(limit * Factor(notBefore)));
+    public int Apply(int limit, DateTimeOffset? notBefore = null) => Math.Max(1, (int)Math.Floor((limit * Factor(notBefore)) + 1e-9)); // + ε: at TimeFor(k / limit) exactly k, not k - 1 by rounding
 }

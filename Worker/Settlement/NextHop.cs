@@ -1,5 +1,6 @@
 using RabbitMQ.Client;
 using Sluice.Worker.Delivery;
+using Sluice.Worker.Telemetry;
 
 namespace Sluice.Worker.Settlement;
 
@@ -35,6 +36,8 @@ public static class NextHop
             }
         }
 
+        // The next hop continues the trace from the span that sends it on.
+        SluiceActivities.Inject(headers);
         return new BasicProperties
         {
             MessageId = original.MessageId,

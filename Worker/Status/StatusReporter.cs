@@ -47,7 +47,8 @@ internal sealed class StatusReporter(
         ? services.Pauses.IsPaused(new ControlTarget(ControlTargetKind.Provider, provider))
         : services.Pauses.Holds(egress, partition);
 
-    private EgressSnapshot Snapshot()
+    /// <summary>The owner's view now (also read by the metrics gauges).</summary>
+    public EgressSnapshot Snapshot()
     {
         var now = services.Time.GetUtcNow();
         bool egressPaused = services.Pauses.IsPaused(new ControlTarget(ControlTargetKind.Egress, egress));

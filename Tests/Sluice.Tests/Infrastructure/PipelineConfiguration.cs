@@ -32,6 +32,9 @@ public static class PipelineConfiguration
             // Tests that are not about them run without the ramp and without MX lookups (their domains are made up).
             new("Limits:WarmUp:Enabled", "false"),
             new("Providers:Dns:Enabled", "false"),
+
+            // Tests run many workers in one process: no shared metrics port unless a test asks for one.
+            new("Telemetry:Port", "0"),
         };
         // Later values win, as in any configuration source.
         var merged = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);

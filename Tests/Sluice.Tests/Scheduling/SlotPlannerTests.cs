@@ -20,11 +20,11 @@ public sealed class SlotPlannerTests
         _time.Advance(TimeSpan.FromSeconds(2));
         Assert.True(Take(limiter, 1));   // one more at 2 s
 
-        var slots = Enumerable.Range(0, 9).Select(_ => planner.Reserve("x.example", 1, limiter, limiter.PermitLimit) - start).ToList();
+        var slots = Enumerable.Range(0, 9).Select(_ => planner.Reserve("x.example", 1, limiter) - start).ToList();
 
         // Three permits return at 10 s and one at 12 s; each round repeats a window later.
         Assert.Equal([10, 10, 10, 12, 20, 20, 20, 22, 30], slots.Select(s => s.TotalSeconds));
-        Assert.Equal(start + TimeSpan.FromSeconds(30), planner.Reserve("x.example", 2, limiter, limiter.PermitLimit)); // the 10th and 11th permits
+        Assert.Equal(start + TimeSpan.FromSeconds(30), planner.Reserve("x.example", 2, limiter)); // the 10th and 11th permits
     }
 
     [Fact]
@@ -34,10 +34,10 @@ public sealed class SlotPlannerTests
         var planner = new SlotPlanner(_time);
         using var limiter = new SlidingLogRateLimiter(1, window, _time);
         Assert.True(Take(limiter, 1));
-        planner.Reserve("x.example", 1, limiter, limiter.PermitLimit);
+        planner.Reserve("x.example", 1, limiter);
         _time.Advance(TimeSpan.FromMinutes(1));
         Assert.True(Take(limiter, 1));
-        Assert.Equal(_time.GetUtcNow() + window, planner.Reserve("x.example", 1, limiter, limiter.PermitLimit));
+        Assert.Equal(_time.GetUtcNow() + window, planner.Reserve("x.example", 1, limiter));
     }
 
     [Fact]
@@ -49,10 +49,33 @@ public sealed class SlotPlannerTests
         planner.CoolDown("x.example", until);
 
         Assert.Equal(until, planner.CoolingUntil("x.example"));
-        Assert.Equal(until, planner.Reserve("x.example", 1, limiter, limiter.PermitLimit));
+        Assert.Equal(until, planner.Reserve("x.example", 1, limiter));
         Assert.Null(planner.CoolingUntil("y.example"));
         _time.Advance(TimeSpan.FromMinutes(1));
         Assert.Null(planner.CoolingUntil("x.example"));
+    }
+
+    [Fact]
+    public void On_a_warm_up_ramp_slots_follow_the_ramp_as_it_opens_not_a_window_later()
+    {
+        var window = TimeSpan.FromMinutes(1);
+        var ramp = new WarmUpRamp(Options.Create(new LimitOptions
+        {
+            WarmUp = new WarmUpOptions { StartFraction = 0.25, Duration = TimeSpan.FromMinutes(1) },
+        }), _time);
+        ramp.Begin(_time.GetUtcNow());
+        var planner = new SlotPlanner(_time, ramp);
+        using var limiter = new SlidingLogRateLimiter(100, window, _time);
+        var start = _time.GetUtcNow();
+
+        var slots = Enumerable.Range(0, 101).Select(_ => (planner.Reserve("x.example", 1, limiter) - start).TotalSeconds).ToList();
+
+        Assert.All(slots.Take(25), s => Assert.Equal(0, s));   // 25 % at once
+        Assert.Equal(0.8, slots[25], 3);                        // the 26th when the ramp reaches 26 %
+        Assert.Equal(29.6, slots[61], 3);                       // the 62nd at 62 %, just before half way
+        Assert.Equal(60, slots[99], 3);                         // the full limit when the ramp ends
+        Assert.Equal(60, slots[100], 3);                        // then round two: the first permits come back
+        Assert.Equal(25, ramp.Apply(100));
     }
 
     [Theory]

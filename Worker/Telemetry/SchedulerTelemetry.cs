@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Sluice.Worker.Status;
+
+namespace Sluice.Worker.Telemetry;
+
+/// <summary>
+/// The egress owners' view (meter <c>Sluice.Scheduler</c>): limiter refusals and waits, suspensions,
+/// and gauges read from each owned egress's status snapshot when a collector asks: the limit in force
+/// and the allowed rate per partition, messages waiting, the warm-up fraction, suspension, drain ETA.
+/// </summary>
+public sealed class SchedulerTelemetry
+{
+    public const string MeterName = "Sluice.Scheduler";
+
+    private readonly ConcurrentDictionary<string, Func<EgressSnapshot>> _owned = new(StringComparer.Ordinal);
+    private readonly DomainTags _domains;
+    private readonly Counter<long> _denials;
+    private readonly Histogram<double> _wait;
+    private readonly Counter<long> _suspensions;
+
+    public SchedulerTelemetry(IMeterFactory meterFactory, DomainTags domains)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        _domains = domains;
+        var meter = meterFactory.Create(MeterName);
+        _denials = meter.CreateCounter<long>("sluice.limiter.denials", "{message}", "Sends refused by a level of the limit chain (partition, tenant, egress_minute, egress_day).");
+        _wait = meter.CreateHistogram<double>("sluice.limiter.wait", "s", "How far ahead a refused message's planned slot lies.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600, 10800] });
+        _suspensions = meter.CreateCounter<long>("sluice.egress.suspensions", "{suspension}", "Ban replies that suspended an egress.");
+        meter.CreateObservableGauge("sluice.limiter.limit", () => Partitions(p => p.PermitLimit), "{recipient}", "Recipients per window allowed now per partition (after adapting to throttles).");
+        meter.CreateObservableGauge("sluice.limiter.ceiling", () => Partitions(p => p.Ceiling), "{recipient}", "The configured limit per window per partition.");
+        meter.CreateObservableGauge("sluice.limiter.allowed_rate", () => Partitions(p => p.AllowedPerSecond), "{recipient}/s", "Recipients per second allowed now per partition.");
+        meter.CreateObservableGauge("sluice.egress.waiting", () => Partitions(p => (double)p.Waiting), "{message}", "Messages of a partition in the delay tiers (since this owner took over).");
+        meter.CreateObservableGauge("sluice.egress.warmup", () => Egresses(s => s.WarmUp), "1", "The fraction of every limit the warm-up ramp allows now.");
+        meter.CreateObservableGauge("sluice.egress.suspended", () => Egresses(s => s.SuspendedUntil is null ? 0 : 1), "1", "1 while a ban suspends the egress.");
+        meter.CreateObservableGauge("sluice.egress.drain_eta", () => Egresses(DrainEta), "s", "Time to send what waits in the tiers at the rates allowed now (the slowest partition).");
+    }
+
+    /// <summary>Publishes gauges for an egress this worker owns until the returned handle is disposed.</summary>
+    public IDisposable Own(string egress, Func<EgressSnapshot> snapshot)
+    {
+        _owned[egress] = snapshot;
+
+        // A counter series appears with its first measurement: start at 0, so `increase()` sees the first ban.
+        _suspensions.Add(0, new KeyValuePair<string, object?>("egress", egress));
+        return new Release(() => _owned.TryRemove(egress, out _));
+    }
+
+    /// <summary>A level of the chain refused a send; <paramref name="level"/> is the limiter's key.</summary>
+    public void Denied(string egress, string level, TimeSpan untilSlot)
+    {
+        string kind = level switch
+        {
+            "egress:minute" => "egress_minute",
+            "egress:day" => "egress_day",
+            _ when level.StartsWith("tenant:", StringComparison.Ordinal) => "tenant",
+            _ => "partition",
+        };
+        _denials.Add(1, new KeyValuePair<string, object?>("egress", egress), new KeyValuePair<string, object?>("level", kind));
+        _wait.Record(Math.Max(0, untilSlot.TotalSeconds), new KeyValuePair<string, object?>("egress", egress));
+    }
+
+    public void Suspended(string egress) => _suspensions.Add(1, new KeyValuePair<string, object?>("egress", egress));
+
+    private static double DrainEta(EgressSnapshot snapshot) =>
+        snapshot.Domains.Select(d => d.DrainEta?.TotalSeconds ?? 0).DefaultIfEmpty(0).Max();
+
+    private IEnumerable<Measurement<double>> Egresses(Func<EgressSnapshot, double> value) =>
+        _owned.Select(e => new Measurement<double>(value(e.Value()), new KeyValuePair<string, object?>("egress", e.Key)));
+
+    private IEnumerable<Measurement<double>> Partitions(Func<DomainSnapshot, double?> value)
+    {
+        foreach (var (egress, snapshot) in _owned)
+        {
+            // Partitions past the tag bound share "other": report the largest of them, not one at random.
+            foreach (var group in snapshot().Domains.GroupBy(d => _domains.For(d.Domain)))
+            {
+                if (group.Select(value).Where(v => v is not null).DefaultIfEmpty(null).Max() is double v)
+                {
+                    yield return new Measurement<double>(v, new KeyValuePair<string, object?>("egress", egress), new KeyValuePair<string, object?>("partition", group.Key));
+                }
+            }
+        }
+    }
+
+    private sealed class Release(Action release) : IDisposable
+    {
+        public void Dispose() => release();
+    }
+}
