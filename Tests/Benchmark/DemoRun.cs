@@ -132,17 +132,17 @@ internal static class DemoRun
         await output.WriteLineAsync($"  ideal                {ideal.TotalSeconds:0} s (the busiest provider's messages ÷ its true limit)");
         await output.WriteLineAsync($"  drain ÷ ideal        {drain / ideal:0.00}   (target ≤ {(scenario.Believed > 1 ? "1.30" : "1.05")})");
         await output.WriteLineAsync("  per provider: fidelity = most RCPTs in any window ÷ true limit; utilization = accepted in the whole windows");
-        await output.WriteLineAsync("  between the smarthost coming back and the provider's last delivery ÷ (true limit × those windows)");
+        await output.WriteLineAsync("  between the provider's first and last delivery ÷ (true limit × those windows)");
         foreach (var (partition, limit, messages) in scenario.Partitions(recipients))
         {
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"  {partition,-14} {messages,5} messages at {limit}/min: fidelity {RecordAnalysis.MaxAttemptsInAnyWindow(records, partition, DemoScenario.Window) / (double)limit:0.000}, "
-                + $"utilization {Utilization(records, partition, limit, upAt)}"));
+                + $"utilization {Utilization(records, partition, limit)}"));
         }
     }
 
-    /// <summary>Accepted ÷ the limit over the whole windows a provider was backlogged for (from the smarthost's return to its last delivery).</summary>
-    private static string Utilization(List<ReplyRecord> records, string partition, int limit, DateTimeOffset upAt)
+    /// <summary>Accepted ÷ the limit over the whole windows a provider was backlogged for (its first to its last delivery).</summary>
+    private static string Utilization(List<ReplyRecord> records, string partition, int limit)
     {
         var accepted = records.Where(r => r.Stage == ReplyRecord.RcptStage && r.IsAccepted && r.Partition == partition).Select(r => r.At).ToList();
         if (accepted.Count == 0)
@@ -150,6 +150,7 @@ internal static class DemoRun
             return "-";
         }
 
+        var upAt = accepted.Min();
         int windows = (int)((accepted.Max() - upAt) / DemoScenario.Window);
         if (windows == 0)
         {

@@ -29,6 +29,11 @@ public sealed class DomainRule
     /// <summary>The reply to every recipient once banned.</summary>
     public string BanReply { get; set; } = "550 5.7.705 Access denied, tenant has exceeded threshold.";
 
+    /// <summary>Recipients accepted in one SMTP transaction; past that, <see cref="TooManyRecipientsReply"/> (null: no cap).</summary>
+    public int? MaxRecipientsPerTransaction { get; set; }
+
+    public string TooManyRecipientsReply { get; set; } = "452 4.5.3 Too many recipients";
+
     /// <summary>Local parts that do not exist.</summary>
     public List<string> UnknownUsers { get; set; } = [];
 

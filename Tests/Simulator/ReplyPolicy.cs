@@ -13,7 +13,9 @@ public sealed class ReplyPolicy(IReadOnlyList<DomainRule> rules, TimeProvider ti
     private readonly Dictionary<string, int> _attempts = new(StringComparer.Ordinal);
 
     /// <summary>Returns the reply and the partition the recipient counts in.</summary>
-    public (SimulatedReply Reply, string Partition) Decide(string recipient)
+    /// <param name="recipient">The RCPT TO address.</param>
+    /// <param name="acceptedInTransaction">Recipients this transaction already has (for <see cref="DomainRule.MaxRecipientsPerTransaction"/>).</param>
+    public (SimulatedReply Reply, string Partition) Decide(string recipient, int acceptedInTransaction = 0)
     {
         ArgumentNullException.ThrowIfNull(recipient);
         string address = recipient.ToLowerInvariant();
@@ -27,6 +29,11 @@ public sealed class ReplyPolicy(IReadOnlyList<DomainRule> rules, TimeProvider ti
         }
 
         string partition = rule.PartitionFor(domain);
+        if (acceptedInTransaction >= rule.MaxRecipientsPerTransaction)
+        {
+            return (SimulatedReply.Parse(rule.TooManyRecipientsReply), partition);
+        }
+
         lock (_gate)
         {
             return (DecideLocked(rule, partition, address, localPart), partition);

@@ -38,6 +38,10 @@ public static class SluiceHost
             builder.Configuration.AddInMemoryCollection(overrides);
         }
 
+        // Host:ShutdownTimeout bounds the graceful drain on SIGTERM: above Smtp:CommandTimeout, so a send in
+        // flight can finish and be settled (Kubernetes' terminationGracePeriodSeconds is above this in turn).
+        builder.Services.Configure<HostOptions>(builder.Configuration.GetSection("Host"));
+
         // Standard output carries command results (ids, exported JSON); logs go to standard error.
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.AddSluiceBroker();

@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using Sluice.Tests.Infrastructure;
+
+namespace Sluice.Tests.Telemetry;
+
+/// <summary>
+/// deploy/k8s/base validated offline by deploy/k8s/tools/validate.mjs: kubernetes-models schemas (core,
+/// KEDA, Prometheus Operator), TypeScript's excess-property check for unknown keys, a complete
+/// kustomization, current generated manifests. Node.js runs it; .ci/run installs its packages (npm ci).
+/// </summary>
+public sealed class KubernetesManifestTests
+{
+    private static string Tools => RepositoryFiles.PathOf("deploy/k8s/tools");
+
+    [Fact]
+    public async Task The_kustomize_base_is_valid_with_no_unknown_keys()
+    {
+        var result = await ValidateAsync(RepositoryFiles.PathOf("deploy/k8s/base"));
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("no unknown keys", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_validator_names_an_unknown_key_and_a_wrongly_typed_value()
+    {
+        string copy = Directory.CreateTempSubdirectory("sluice-k8s-base-").FullName;
+        try
+        {
+            foreach (string file in Directory.GetFiles(RepositoryFiles.PathOf("deploy/k8s/base")))
+            {
+                File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+            }
+
+            string deployment = Path.Combine(copy, "deployment.yaml");
+            File.WriteAllText(deployment, File.ReadAllText(deployment).Replace("  revisionHistoryLimit: 5", "  revisionHistoryLimit: 5\n  replicaz: 3", StringComparison.Ordinal));
+            string pdb = Path.Combine(copy, "poddisruptionbudget.yaml");
+            File.WriteAllText(pdb, File.ReadAllText(pdb).Replace("minAvailable: 1", "minAvailable: [1]", StringComparison.Ordinal));
+
+            var result = await ValidateAsync(copy);
+            Assert.NotEqual(0, result.ExitCode);
+            Assert.Contains("\"replicaz\"' does not exist", result.Output, StringComparison.Ordinal);
+            Assert.Contains("poddisruptionbudget.yaml PodDisruptionBudget/sluice: schema", result.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(copy, recursive: true);
+        }
+    }
+
+    private static async Task<(int ExitCode, string Output)> ValidateAsync(string baseDirectory)
+    {
+        Assert.True(Directory.Exists(Path.Combine(Tools, "node_modules")), "run `npm ci --prefix deploy/k8s/tools` first (.ci/run does)");
+        var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Tools };
+        start.ArgumentList.Add("validate.mjs");
+        start.ArgumentList.Add(baseDirectory);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output + await error);
+    }
+}

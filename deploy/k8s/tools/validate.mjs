@@ -1,0 +1,103 @@
+// Offline validation of deploy/k8s/base, run by the test suite (KubernetesManifestTests):
+//  1. every resource the kustomization lists exists, and every manifest in base/ is listed;
+//  2. each document validates against its kubernetes-models schema (core, KEDA, Prometheus Operator);
+//  3. no unknown keys: each document is type-checked by TypeScript as an object literal of the model's
+//     interface, and TypeScript's excess-property check names any key the schema does not know;
+//  4. the generated manifests are what generate.mjs writes now.
+// Exit code 0 when all hold; every finding is printed.
+import { readFileSync, readdirSync, writeFileSync, mkdtempSync } from "node:fs";
+import { join, dirname, relative } from "node:path";
+import { tmpdir } from "node:os";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import YAML from "yaml";
+import ts from "typescript";
+import { generated } from "./generate.mjs";
+
+const tools = dirname(fileURLToPath(import.meta.url));
+// Usage: node validate.mjs [BASE_DIR]   (default: deploy/k8s/base; tests pass a doctored copy)
+const base = process.argv[2] ?? join(tools, "..", "base");
+
+// apiVersion/kind → [module under node_modules, class name, data interface name]
+const models = {
+  "v1/ConfigMap": ["kubernetes-models/v1/ConfigMap", "ConfigMap", "IConfigMap"],
+  "v1/Secret": ["kubernetes-models/v1/Secret", "Secret", "ISecret"],
+  "v1/ServiceAccount": ["kubernetes-models/v1/ServiceAccount", "ServiceAccount", "IServiceAccount"],
+  "apps/v1/Deployment": ["kubernetes-models/apps/v1/Deployment", "Deployment", "IDeployment"],
+  "policy/v1/PodDisruptionBudget": ["kubernetes-models/policy/v1/PodDisruptionBudget", "PodDisruptionBudget", "IPodDisruptionBudget"],
+  "keda.sh/v1alpha1/ScaledObject": ["@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject", "ScaledObject", "IScaledObject"],
+  "keda.sh/v1alpha1/TriggerAuthentication": ["@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication", "TriggerAuthentication", "ITriggerAuthentication"],
+  "monitoring.coreos.com/v1/PodMonitor": ["@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor", "PodMonitor", "IPodMonitor"],
+  "monitoring.coreos.com/v1/PrometheusRule": ["@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule", "PrometheusRule", "IPrometheusRule"],
+};
+
+const problems = [];
+const kustomization = YAML.parse(readFileSync(join(base, "kustomization.yaml"), "utf8"));
+const listed = new Set(kustomization.resources);
+const manifests = readdirSync(base).filter((f) => f.endsWith(".yaml") && f !== "kustomization.yaml" && !f.endsWith(".example.yaml")).sort();
+for (const file of listed) if (!manifests.includes(file)) problems.push(`kustomization.yaml lists ${file}, which does not exist`);
+for (const file of manifests) if (!listed.has(file)) problems.push(`${file} is not listed in kustomization.yaml`);
+
+// Documents to check: the listed manifests and the example secret (its shape should be right too).
+const files = [...manifests, ...readdirSync(base).filter((f) => f.endsWith(".example.yaml"))];
+const typeChecks = [];
+let checked = 0;
+for (const file of files) {
+  const documents = YAML.parseAllDocuments(readFileSync(join(base, file), "utf8"));
+  for (const [index, document] of documents.entries()) {
+    if (document.errors.length > 0) {
+      problems.push(`${file}#${index}: YAML: ${document.errors.map((e) => e.message).join("; ")}`);
+      continue;
+    }
+    const object = document.toJS();
+    const key = `${object.apiVersion}/${object.kind}`;
+    const model = models[key];
+    const where = `${file} ${object.kind}/${object.metadata?.name}`;
+    if (!model) {
+      problems.push(`${where}: no model for ${key}`);
+      continue;
+    }
+    const [modulePath, className, interfaceName] = model;
+    const Model = (await import(modulePath))[className];
+    try {
+      new Model(object).validate();
+    } catch (error) {
+      problems.push(`${where}: schema: ${error.message}`);
+    }
+    typeChecks.push({ where, modulePath, interfaceName, object });
+    checked++;
+  }
+}
+
+// Unknown keys: one TypeScript file typing every document as its model's interface.
+const scratch = mkdtempSync(join(tmpdir(), "sluice-k8s-"));
+const source = typeChecks
+  .map((c, i) => `import type { ${c.interfaceName} as T${i} } from "${c.modulePath}";\nexport const d${i}: T${i} = ${JSON.stringify(c.object, null, 1)};`)
+  .join("\n");
+const sourceFile = join(scratch, "manifests.ts");
+writeFileSync(sourceFile, source);
+const program = ts.createProgram([sourceFile], {
+  noEmit: true, strict: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  target: ts.ScriptTarget.ES2022, skipLibCheck: true, baseUrl: tools, typeRoots: [], types: [],
+  paths: { "*": [join(tools, "node_modules", "*")] },
+});
+for (const diagnostic of ts.getPreEmitDiagnostics(program)) {
+  const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n");
+  let where = "TypeScript";
+  if (diagnostic.file && diagnostic.start !== undefined) {
+    const offset = diagnostic.start;
+    const owner = [...diagnostic.file.text.matchAll(/export const d(\d+)/g)].filter((m) => m.index <= offset).pop();
+    where = owner ? typeChecks[Number(owner[1])].where : relative(scratch, diagnostic.file.fileName);
+  }
+  problems.push(`${where}: ${message}`);
+}
+
+for (const [file, text] of Object.entries(generated())) {
+  if (readFileSync(join(base, file), "utf8") !== text) problems.push(`${file} is out of date: run node deploy/k8s/tools/generate.mjs`);
+}
+
+if (problems.length > 0) {
+  console.log(problems.join("\n"));
+  console.log(`${problems.length} problem(s) in ${checked} document(s)`);
+  process.exit(1);
+}
+console.log(`${checked} documents in ${files.length} files: schemas valid (kubernetes-models), no unknown keys (TypeScript), kustomization complete, generated files current`);
