@@ -23,6 +23,7 @@ public static class PipelineServiceExtensions
         builder.AddSluiceTelemetry();
         services.AddOptionsWithValidateOnStart<IntakeOptions, IntakeOptionsValidator>().BindConfiguration(IntakeOptions.SectionName);
         services.AddOptionsWithValidateOnStart<LimitOptions, LimitOptionsValidator>().BindConfiguration(LimitOptions.SectionName);
+        services.AddSingleton<IValidateOptions<LimitOptions>, LimitEntriesValidator>();
         services.AddOptionsWithValidateOnStart<SchedulerOptions, SchedulerOptionsValidator>().BindConfiguration(SchedulerOptions.SectionName);
         services.AddOptionsWithValidateOnStart<SmtpOptions, SmtpOptionsValidator>().BindConfiguration(SmtpOptions.SectionName);
         services.AddOptionsWithValidateOnStart<RetryOptions, RetryOptionsValidator>().BindConfiguration(RetryOptions.SectionName);

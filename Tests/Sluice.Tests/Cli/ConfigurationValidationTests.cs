@@ -19,6 +19,18 @@ public sealed class ConfigurationValidationTests
     }
 
     [Fact]
+    public async Task A_bad_per_domain_provider_or_tenant_limit_stops_run_naming_the_entry()
+    {
+        var run = await SluiceCli.RunAsync(
+            [new("Limits:Domains:slow.example:PermitLimit", "0"), new("Limits:Providers:microsoft:Concurrency", "0"), new("Limits:Tenants:acme:Window", "00:00:00")],
+            "run");
+        Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
+        Assert.Contains("Limits:Domains:slow.example:", run.Error, StringComparison.Ordinal);
+        Assert.Contains("Limits:Providers:microsoft:", run.Error, StringComparison.Ordinal);
+        Assert.Contains("Limits:Tenants:acme:Window", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unreadable_value_is_reported_not_thrown()
     {
         var run = await SluiceCli.RunAsync([new("Broker:PublishTimeout", "soon")], "topology", "export");
