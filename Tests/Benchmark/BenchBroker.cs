@@ -28,6 +28,17 @@ internal sealed class BenchBroker : IAsyncDisposable
     {
         var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("guest:guest"u8.ToArray()));
+        // A run that was interrupted (Ctrl+C, a kill) left its vhost, with its queues and mail, on the broker:
+        // remove those of earlier runs of this purpose first, so they do not load the broker this run measures.
+        using (var vhosts = JsonDocument.Parse(await http.GetStringAsync(Api("vhosts"))))
+        {
+            foreach (var stale in vhosts.RootElement.EnumerateArray().Select(v => v.GetProperty("name").GetString()!)
+                         .Where(n => n.StartsWith($"sluice-bench-{purpose}-", StringComparison.Ordinal)))
+            {
+                (await http.DeleteAsync(Api("vhosts", stale))).Dispose();
+            }
+        }
+
         string name = $"sluice-bench-{purpose}-{Guid.NewGuid().ToString("N")[..8]}";
         (await http.PutAsync(Api("vhosts", name), null)).EnsureSuccessStatusCode();
         (await http.PutAsync(Api("permissions", name, "guest"), JsonContent.Create(new { configure = ".*", write = ".*", read = ".*" }))).EnsureSuccessStatusCode();

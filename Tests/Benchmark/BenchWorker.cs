@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using RabbitMQ.Client;
 using Microsoft.Extensions.Hosting;
 using Sluice.Simulator;
 using Sluice.Worker.Hosting;
@@ -74,22 +73,33 @@ internal static class BenchWorker
         return process;
     }
 
-    public static async Task WaitForQueueAsync(IConnection connection, string queue)
+    /// <summary>
+    /// Starts <c>sluice run</c> with its health endpoint on a free port and waits until it reports ready
+    /// (topology declared, intake connected): publishing earlier can race the declaration of the bindings.
+    /// </summary>
+    public static async Task<(Process Worker, int MetricsPort)> StartReadyProcessAsync(IDictionary<string, string?> configuration, string? logPath = null)
     {
-        for (int i = 0; i < 60; i++)
+        int port = ReceivingSimulator.FreeLoopbackPort();
+        configuration["Telemetry:Port"] = port.ToString(CultureInfo.InvariantCulture);
+        var worker = StartProcess(configuration, logPath);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        for (var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1); DateTime.UtcNow < deadline && !worker.HasExited; await Task.Delay(250))
         {
             try
             {
-                await using var channel = await connection.CreateChannelAsync();
-                await channel.QueueDeclarePassiveAsync(queue);
-                return;
+                using var ready = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/healthz/ready"));
+                if (ready.IsSuccessStatusCode)
+                {
+                    return (worker, port);
+                }
             }
-            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+            catch (HttpRequestException)
             {
-                await Task.Delay(TimeSpan.FromSeconds(1));
+                // Not listening yet.
             }
         }
 
-        throw new TimeoutException("the worker did not declare the topology within a minute");
+        worker.Kill(entireProcessTree: true);
+        throw new TimeoutException("the worker did not become ready within a minute" + (logPath is null ? string.Empty : $"; see {logPath}"));
     }
 }

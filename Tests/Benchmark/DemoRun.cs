@@ -40,10 +40,11 @@ internal static class DemoRun
             + $"the worker is configured at {believed:0.##} × those limits.");
         await output.WriteLineAsync($"  worker log: {log}; broker vhost: {broker.VirtualHost}");
 
-        using var worker = BenchWorker.StartProcess(configuration, log);
+        var (worker, metricsPort) = await BenchWorker.StartReadyProcessAsync(configuration, log);
+        using var workerProcess = worker;
+        await output.WriteLineAsync($"  the worker is ready; its metrics: http://127.0.0.1:{metricsPort}/metrics");
         var factory = new ConnectionFactory { HostName = "localhost", VirtualHost = broker.VirtualHost };
         await using var connection = await factory.CreateConnectionAsync();
-        await BenchWorker.WaitForQueueAsync(connection, QueueNames.Intake);
         await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
         var clock = Stopwatch.StartNew();
         foreach (var batch in recipients.Chunk(500))

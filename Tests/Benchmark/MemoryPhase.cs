@@ -23,12 +23,11 @@ internal static class MemoryPhase
         configuration["Limits:Default:PermitLimit"] = "1";
         configuration["Limits:Default:Window"] = "01:00:00";
 
-        using var worker = BenchWorker.StartProcess(configuration);
+        var (worker, _) = await BenchWorker.StartReadyProcessAsync(configuration);
         try
         {
             var factory = new ConnectionFactory { HostName = "localhost", VirtualHost = broker.VirtualHost };
             await using var connection = await factory.CreateConnectionAsync();
-            await BenchWorker.WaitForQueueAsync(connection, QueueNames.Intake);
             await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
             var domains = Enumerable.Range(0, 1000).Select(i => $"d{i}.memory.example").ToList();
             var clock = Stopwatch.StartNew();
@@ -57,6 +56,7 @@ internal static class MemoryPhase
         {
             worker.Kill(entireProcessTree: true);
             await worker.WaitForExitAsync();
+            worker.Dispose();
         }
     }
 
