@@ -62,23 +62,25 @@ public sealed class SlotPlanner(TimeProvider time, WarmUpRamp? ramp = null)
     /// of a limit L is usable once the ramp reaches k/L. A plan laid on the ramp's schedule keeps a
     /// backlog coming back as the ramp opens, not all a window later.
     /// </summary>
-    private List<DateTimeOffset> FreeTimes(SlidingLogRateLimiter limiter)
+    private IReadOnlyList<DateTimeOffset> FreeTimes(SlidingLogRateLimiter limiter)
     {
-        var times = limiter.PermitFreeTimes().ToList();
-        if (ramp is not null)
+        var times = limiter.PermitFreeTimes();
+        var heldUntil = limiter.HeldUntil;
+
+        // Off or ramped up in full (the usual case): every permit opens when the limiter says, nothing to copy.
+        if (ramp is null || ramp.Factor(heldUntil) >= 1.0)
         {
-            var heldUntil = limiter.HeldUntil;
-            for (int k = 0; k < times.Count; k++)
-            {
-                var opens = ramp.TimeFor((k + 1) / (double)times.Count, heldUntil);
-                if (opens > times[k])
-                {
-                    times[k] = opens;
-                }
-            }
+            return times;
         }
 
-        return times;
+        var onRamp = new List<DateTimeOffset>(times.Count);
+        for (int k = 0; k < times.Count; k++)
+        {
+            var opens = ramp.TimeFor((k + 1) / (double)times.Count, heldUntil);
+            onRamp.Add(opens > times[k] ? opens : times[k]);
+        }
+
+        return onRamp;
     }
 
     /// <summary>Pauses <paramref name="domain"/> until <paramref name="until"/> (a throttle reply).</summary>

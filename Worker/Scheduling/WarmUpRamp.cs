@@ -36,16 +36,9 @@ public sealed class WarmUpRamp(IOptions<LimitOptions> options, TimeProvider time
     /// <summary>The fraction of a limit allowed now; <paramref name="notBefore"/> delays the ramp of one limiter (its takeover hold).</summary>
     public double Factor(DateTimeOffset? notBefore = null)
     {
-        long begins = Interlocked.Read(ref _beginsAtTicks);
-        if (!_options.Enabled || begins == DateTimeOffset.MinValue.UtcTicks)
+        if (Start(notBefore) is not { } start)
         {
             return 1.0;
-        }
-
-        var start = new DateTimeOffset(begins, TimeSpan.Zero);
-        if (notBefore > start)
-        {
-            start = notBefore.Value;
         }
 
         var elapsed = time.GetUtcNow() - start;
@@ -63,16 +56,9 @@ public sealed class WarmUpRamp(IOptions<LimitOptions> options, TimeProvider time
     /// </summary>
     public DateTimeOffset TimeFor(double fraction, DateTimeOffset? notBefore = null)
     {
-        long begins = Interlocked.Read(ref _beginsAtTicks);
-        if (!_options.Enabled || begins == DateTimeOffset.MinValue.UtcTicks || fraction <= _options.StartFraction)
+        if (fraction <= _options.StartFraction || Start(notBefore) is not { } start)
         {
             return DateTimeOffset.MinValue;
-        }
-
-        var start = new DateTimeOffset(begins, TimeSpan.Zero);
-        if (notBefore > start)
-        {
-            start = notBefore.Value;
         }
 
         return start + (_options.Duration * ((Math.Min(fraction, 1.0) - _options.StartFraction) / (1 - _options.StartFraction)));
@@ -80,4 +66,17 @@ public sealed class WarmUpRamp(IOptions<LimitOptions> options, TimeProvider time
 
     /// <summary>The share of <paramref name="limit"/> in force now (at least 1).</summary>
     public int Apply(int limit, DateTimeOffset? notBefore = null) => Math.Max(1, (int)Math.Floor((limit * Factor(notBefore)) + 1e-9)); // + ε: at TimeFor(k / limit) exactly k, not k - 1 by rounding
+
+    /// <summary>When the ramp starts for a limiter held until <paramref name="notBefore"/>; null when there is no ramp.</summary>
+    private DateTimeOffset? Start(DateTimeOffset? notBefore)
+    {
+        long begins = Interlocked.Read(ref _beginsAtTicks);
+        if (!_options.Enabled || begins == DateTimeOffset.MinValue.UtcTicks)
+        {
+            return null;
+        }
+
+        var start = new DateTimeOffset(begins, TimeSpan.Zero);
+        return notBefore > start ? notBefore.Value : start;
+    }
 }
