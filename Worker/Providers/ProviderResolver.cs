@@ -21,39 +21,36 @@ public sealed partial class ProviderResolver
     private readonly Lazy<LookupClient>? _dns;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _failedUntil = new(StringComparer.OrdinalIgnoreCase);
 
+    // The rules, normalised once (lower case, no trailing or leading dots), in the order they are tried.
+    private readonly Dictionary<string, string> _exact = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<(string Suffix, string Provider)> _suffixes;
+    private readonly List<(string Suffix, string Provider)> _mxSuffixes;
+
     public ProviderResolver(IOptions<ProviderOptions> options, TimeProvider time, ILogger<ProviderResolver> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         _time = time;
         _logger = logger;
-        if (_options.Dns.Enabled && _options.Known.Values.Any(rule => rule.MxSuffixes.Count > 0))
+        foreach (var (name, rule) in _options.Known)
+        {
+            foreach (string domain in rule.Domains)
+            {
+                _exact.TryAdd(Trim(domain), name);
+            }
+        }
+
+        _suffixes = [.. _options.Known.SelectMany(p => p.Value.Suffixes.Select(s => (Trim(s).TrimStart('.'), p.Key)))];
+        _mxSuffixes = [.. _options.Known.SelectMany(p => p.Value.MxSuffixes.Select(s => (Trim(s).TrimStart('.'), p.Key)))];
+        if (_options.Dns.Enabled && _mxSuffixes.Count > 0)
         {
             _dns = new Lazy<LookupClient>(CreateLookupClient);
         }
     }
 
     /// <summary>The provider known from the domain's name alone, or null.</summary>
-    public string? ByName(string domain)
-    {
-        foreach (var (name, rule) in _options.Known)
-        {
-            if (rule.Domains.Any(d => string.Equals(Trim(d), domain, StringComparison.OrdinalIgnoreCase)))
-            {
-                return name;
-            }
-        }
-
-        foreach (var (name, rule) in _options.Known)
-        {
-            if (rule.Suffixes.Any(s => HasSuffix(domain, s)))
-            {
-                return name;
-            }
-        }
-
-        return null;
-    }
+    public string? ByName(string domain) =>
+        _exact.TryGetValue(domain, out string? provider) ? provider : BySuffix(_suffixes, domain);
 
     /// <summary>The provider hosting <paramref name="domain"/>, or null (the domain is its own partition).</summary>
     public async ValueTask<string?> ResolveAsync(string domain, CancellationToken cancellationToken)
@@ -76,27 +73,18 @@ public sealed partial class ProviderResolver
             if (response.HasError)
             {
                 // NXDOMAIN, SERVFAIL: not a provider's that we can tell; ask again after the failure TTL.
-                _failedUntil[domain] = _time.GetUtcNow() + _options.Dns.FailureTtl;
+                RememberFailure(domain);
                 return null;
             }
 
-            foreach (var mx in response.Answers.MxRecords().OrderBy(r => r.Preference))
-            {
-                string host = Trim(mx.Exchange.Value);
-                foreach (var (name, rule) in _options.Known)
-                {
-                    if (rule.MxSuffixes.Any(s => HasSuffix(host, s)))
-                    {
-                        return name;
-                    }
-                }
-            }
-
-            return null;
+            return response.Answers.MxRecords()
+                .OrderBy(r => r.Preference)
+                .Select(mx => BySuffix(_mxSuffixes, Trim(mx.Exchange.Value)))
+                .FirstOrDefault(provider => provider is not null);
         }
         catch (Exception e) when (e is DnsResponseException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            _failedUntil[domain] = _time.GetUtcNow() + _options.Dns.FailureTtl;
+            RememberFailure(domain);
             LogLookupFailed(domain, e.Message, _options.Dns.FailureTtl.TotalSeconds);
             return null;
         }
@@ -120,12 +108,25 @@ public sealed partial class ProviderResolver
 
     private static string Trim(string name) => name.Trim().TrimEnd('.').ToLowerInvariant();
 
-    /// <summary>True for the suffix itself and every name under it (<c>a.b.example</c> has suffix <c>b.example</c>, <c>xb.example</c> has not).</summary>
-    private static bool HasSuffix(string name, string suffix)
+    /// <summary>
+    /// The provider of the first suffix <paramref name="name"/> is or lies under (<c>a.b.example</c> is
+    /// under <c>b.example</c>, <c>xb.example</c> is not), or null.
+    /// </summary>
+    private static string? BySuffix(List<(string Suffix, string Provider)> suffixes, string name)
     {
-        string s = Trim(suffix).TrimStart('.');
-        return name.Equals(s, StringComparison.OrdinalIgnoreCase) || name.EndsWith("." + s, StringComparison.OrdinalIgnoreCase);
+        foreach (var (suffix, provider) in suffixes)
+        {
+            if (name.Equals(suffix, StringComparison.OrdinalIgnoreCase)
+                || (name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) && name.Length > suffix.Length && name[^(suffix.Length + 1)] == '.'))
+            {
+                return provider;
+            }
+        }
+
+        return null;
     }
+
+    private void RememberFailure(string domain) => _failedUntil[domain] = _time.GetUtcNow() + _options.Dns.FailureTtl;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "MX lookup of {Domain} failed ({Error}); it is its own limit partition for the next {Seconds:0} s.")]
     private partial void LogLookupFailed(string domain, string error, double seconds);
