@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Sluice.Contracts;
 using Sluice.Contracts.Validation;
@@ -26,18 +25,13 @@ public sealed partial class PythonProducerTests
         await using var connection = await broker.ConnectWithTopologyAsync();
 
         // Debian's python3-pika installs for the system interpreter.
-        var start = new ProcessStartInfo(File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3", ["-c", code])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["AMQP_URL"] = $"amqp://guest:guest@{TestBroker.Host}:{TestBroker.Port}/{Uri.EscapeDataString(broker.VirtualHost)}";
-        using var python = Process.Start(start)!;
-        var stdout = python.StandardOutput.ReadToEndAsync();
-        var stderr = python.StandardError.ReadToEndAsync();
-        await python.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        Assert.True(python.ExitCode == 0, $"python exited {python.ExitCode}: {await stderr}");
-        string id = (await stdout).Trim();
+        var python = await ExternalCommand.RunAsync(
+            File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3",
+            ["-c", code],
+            environment: new Dictionary<string, string> { ["AMQP_URL"] = $"amqp://guest:guest@{TestBroker.Host}:{TestBroker.Port}/{Uri.EscapeDataString(broker.VirtualHost)}" },
+            hangGuard: TimeSpan.FromSeconds(60));
+        Assert.True(python.ExitCode == 0, $"python exited {python.ExitCode}: {python.Error}");
+        string id = python.Output.Trim();
 
         var message = await QueueReader.GetAsync(connection, QueueNames.Intake);
         Assert.NotNull(message);

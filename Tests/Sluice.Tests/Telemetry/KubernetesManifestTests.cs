@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Sluice.Tests.Infrastructure;
 
 namespace Sluice.Tests.Telemetry;
@@ -16,8 +15,8 @@ public sealed class KubernetesManifestTests
     public async Task The_kustomize_base_is_valid_with_no_unknown_keys()
     {
         var result = await ValidateAsync(RepositoryFiles.PathOf("deploy/k8s/base"));
-        Assert.True(result.ExitCode == 0, result.Output);
-        Assert.Contains("no unknown keys", result.Output, StringComparison.Ordinal);
+        Assert.True(result.ExitCode == 0, result.AllOutput);
+        Assert.Contains("no unknown keys", result.AllOutput, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -38,8 +37,8 @@ public sealed class KubernetesManifestTests
 
             var result = await ValidateAsync(copy);
             Assert.NotEqual(0, result.ExitCode);
-            Assert.Contains("\"replicaz\"' does not exist", result.Output, StringComparison.Ordinal);
-            Assert.Contains("poddisruptionbudget.yaml PodDisruptionBudget/sluice: schema", result.Output, StringComparison.Ordinal);
+            Assert.Contains("\"replicaz\"' does not exist", result.AllOutput, StringComparison.Ordinal);
+            Assert.Contains("poddisruptionbudget.yaml PodDisruptionBudget/sluice: schema", result.AllOutput, StringComparison.Ordinal);
         }
         finally
         {
@@ -47,16 +46,9 @@ public sealed class KubernetesManifestTests
         }
     }
 
-    private static async Task<(int ExitCode, string Output)> ValidateAsync(string baseDirectory)
+    private static Task<CommandRun> ValidateAsync(string baseDirectory)
     {
         Assert.True(Directory.Exists(Path.Combine(Tools, "node_modules")), "run `npm ci --prefix deploy/k8s/tools` first (.ci/run does)");
-        var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Tools };
-        start.ArgumentList.Add("validate.mjs");
-        start.ArgumentList.Add(baseDirectory);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output + await error);
+        return ExternalCommand.RunAsync("node", ["validate.mjs", baseDirectory], workingDirectory: Tools);
     }
 }
