@@ -27,7 +27,7 @@ public static partial class EmailAddressNormalizer
 
         if (!AddressShape().IsMatch(address))
         {
-            error = $"'{address}' is not a plain email address (local@domain, no display name)";
+            error = $"'{PrintableText.Escape(address)}' is not a plain email address (local@domain: a dot-atom local part of at most 64 characters, no display name, no quotes or control characters)";
             return null;
         }
 
@@ -35,7 +35,7 @@ public static partial class EmailAddressNormalizer
         string? domain = TryNormalizeDomain(address[(at + 1)..]);
         if (domain is null)
         {
-            error = $"'{address}' has a domain that is not a valid host name";
+            error = $"'{PrintableText.Escape(address)}' has a domain that is not a valid host name";
             return null;
         }
 

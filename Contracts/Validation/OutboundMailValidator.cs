@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Sluice.Contracts.Validation;
@@ -23,6 +24,9 @@ public static partial class OutboundMailValidator
 
     [GeneratedRegex(ContractPatterns.ContentType + @"\z", RegexOptions.CultureInvariant)]
     private static partial Regex ContentTypeShape();
+
+    [GeneratedRegex(ContractPatterns.HeaderValueForbidden, RegexOptions.CultureInvariant)]
+    private static partial Regex HeaderValueForbidden();
 
     /// <summary>Checks <paramref name="mail"/>; on success returns it with every address domain normalised.</summary>
     public static ValidationResult Validate(OutboundMail mail, ContractLimits limits)
@@ -60,7 +64,7 @@ public static partial class OutboundMailValidator
         }
 
         CheckBody(violations, mail, limits);
-        CheckHeaders(violations, mail.Headers);
+        CheckHeaders(violations, mail.Headers, limits);
 
         if (violations.Count > 0)
         {
@@ -155,11 +159,22 @@ public static partial class OutboundMailValidator
         {
             violations.Add(new("subject", "is required (or give a complete message in mime)"));
         }
+        else if (mail.Subject.Length > limits.MaxSubjectChars)
+        {
+            violations.Add(new("subject", $"{mail.Subject.Length} characters exceed the limit of {limits.MaxSubjectChars}"));
+        }
+        else if (mail.Subject.AsSpan().IndexOfAny('\r', '\n') >= 0)
+        {
+            violations.Add(new("subject", "must not contain line breaks"));
+        }
 
         if (mail.Text is null && mail.Html is null)
         {
             violations.Add(new("text", "text or html is required (or give a complete message in mime)"));
         }
+
+        CheckBytes(violations, "text", mail.Text, limits.MaxTextBytes);
+        CheckBytes(violations, "html", mail.Html, limits.MaxHtmlBytes);
 
         long total = 0;
         for (int i = 0; i < mail.Attachments.Count; i++)
@@ -184,20 +199,42 @@ public static partial class OutboundMailValidator
         }
     }
 
-    private static void CheckHeaders(List<ContractViolation> violations, IReadOnlyDictionary<string, string> headers)
+    private static void CheckBytes(List<ContractViolation> violations, string field, string? value, int max)
     {
+        // Counting UTF-8 bytes costs a pass over the text; a string of more than max chars is too long either way.
+        if (value is not null && (value.Length > max || Encoding.UTF8.GetByteCount(value) > max))
+        {
+            violations.Add(new(field, $"exceeds the limit of {max} bytes"));
+        }
+    }
+
+    private static void CheckHeaders(List<ContractViolation> violations, IReadOnlyDictionary<string, string> headers, ContractLimits limits)
+    {
+        long total = 0;
         foreach (var (name, value) in headers)
         {
+            total += Encoding.UTF8.GetByteCount(name) + Encoding.UTF8.GetByteCount(value);
             if (!HeaderNameShape().IsMatch(name))
             {
-                violations.Add(new($"headers.{name}", "is not a valid header field name (printable ASCII, no colon)"));
+                violations.Add(new($"headers.{PrintableText.Escape(name, 80)}", "is not a valid header field name (printable ASCII, no colon)"));
+                continue;
+            }
+
+            if (ProtectedHeaders.RefusedInHeaders(name))
+            {
+                violations.Add(new($"headers.{name}", "is a protected field: Sluice writes it from the message's own fields, or only receivers and signers may"));
             }
 
             // A line break in a value would let a producer inject header fields or a body.
-            if (value.AsSpan().IndexOfAny('\r', '\n') >= 0)
+            if (HeaderValueForbidden().IsMatch(value))
             {
-                violations.Add(new($"headers.{name}", "must not contain line breaks"));
+                violations.Add(new($"headers.{name}", "must not contain line breaks or control characters"));
             }
+        }
+
+        if (total > limits.MaxHeaderBytes)
+        {
+            violations.Add(new("headers", $"{total} bytes in all exceed the limit of {limits.MaxHeaderBytes}"));
         }
     }
 }

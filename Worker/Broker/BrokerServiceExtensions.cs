@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Sluice.Contracts.Validation;
 
 namespace Sluice.Worker.Broker;
@@ -12,6 +13,7 @@ public static class BrokerServiceExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptionsWithValidateOnStart<BrokerOptions, BrokerOptionsValidator>()
             .BindConfiguration(BrokerOptions.SectionName);
+        builder.Services.AddSingleton<IValidateOptions<BrokerOptions>, BrokerEndpointsValidator>();
         builder.Services.AddOptionsWithValidateOnStart<ContractLimits, ContractLimitsValidator>()
             .BindConfiguration(ContractLimits.SectionName);
         builder.Services.AddSingleton<BrokerConnector>();

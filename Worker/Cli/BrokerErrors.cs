@@ -16,7 +16,7 @@ internal static class BrokerErrors
 
         return e switch
         {
-            BrokerUnreachableException => $"cannot reach the broker: {root.Message} (check Broker:HostName, Broker:Port, credentials)",
+            BrokerUnreachableException => $"cannot reach the broker: {root.Message} (check Broker:Uri or Broker:HostName, Broker:Port, Broker:Hosts, credentials, TLS)",
             OperationInterruptedException interrupted => $"the broker refused the operation: {interrupted.ShutdownReason?.ReplyText ?? e.Message}",
             MailPublishException => e.Message,
             _ => ReferenceEquals(root, e) ? e.Message : $"{e.Message} ({root.Message})",

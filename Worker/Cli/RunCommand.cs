@@ -30,6 +30,9 @@ internal static class RunCommand
                 // Asked to stop.
             }
 
-            return ExitCodes.Ok;
+            // A background service that failed for good stopped the host: say so with the exit code, so a
+            // supervisor restarts the worker instead of taking the stop for a requested one.
+            bool failed = services.GetServices<IHostedService>().OfType<BackgroundService>().Any(s => s.ExecuteTask?.IsFaulted == true);
+            return failed ? ExitCodes.Failed : ExitCodes.Ok;
         }, cancellationToken, builder => builder.AddSluicePipeline());
 }

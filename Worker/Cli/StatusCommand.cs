@@ -42,7 +42,9 @@ internal static class StatusCommand
             string owner = egress.Owner is { } o
                 ? $"owner {o.Owner}, snapshot {(report.At - o.At).TotalSeconds:0} s old"
                 : "no worker owns it";
-            string smarthost = egress.Owner?.SmarthostClosedUntil is { } until ? $"smarthost unreachable, retrying at {until:HH:mm:ss}" : "smarthost ok";
+            string smarthost = egress.Owner?.SmarthostClosedUntil is { } until
+                ? $"smarthost failing ({egress.Owner.SmarthostFault ?? "unreachable"}), retrying at {until:HH:mm:ss}"
+                : egress.Owner?.SmarthostFault is { } fault ? $"smarthost failing ({fault})" : "smarthost ok";
             string state = egress.Owner?.SuspendedUntil is { } banned ? $"SUSPENDED by a ban until {banned:HH:mm:ss}"
                 : egress.Paused ? "PAUSED"
                 : egress.Owner?.WarmUp < 1 ? $"warming up ({egress.Owner.WarmUp:P0} of limits)" : "running";

@@ -26,4 +26,16 @@ public static class FailureReasons
 
     /// <summary>The producer's MIME could not be read.</summary>
     public const string InvalidMime = "invalid-mime";
+
+    /// <summary>The envelope sender or a From/Sender address is outside the tenant's sender domains (<c>Senders</c>).</summary>
+    public const string SenderNotAllowed = "sender-not-allowed";
+
+    /// <summary>A recipient (or the sender) that the SMTP library cannot put on the wire; the others are still sent.</summary>
+    public const string InvalidAddress = "invalid-address";
+
+    /// <summary>
+    /// The message could not be settled, again and again, until its queue's delivery limit (the worker
+    /// moved it itself on the last try; the broker's own dead-lettering at the limit reads the same).
+    /// </summary>
+    public const string DeliveryLimit = "delivery-limit";
 }

@@ -26,6 +26,8 @@ public static class SluiceHost
 
     public static HostApplicationBuilder CreateBuilder(IEnumerable<KeyValuePair<string, string?>>? overrides = null)
     {
+        Durations.UseForConfiguration();
+
         // Command-line words are System.CommandLine's, not configuration keys: pass none to the host.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,9 @@ using Sluice.Worker.Broker;
 using Sluice.Worker.Consuming;
 using Sluice.Worker.Delivery;
 using Sluice.Worker.Providers;
-using System.Diagnostics;
+using Sluice.Worker.Scheduling;
+using Sluice.Worker.Senders;
+using Sluice.Worker.Sending;
 using Sluice.Worker.Settlement;
 using Sluice.Worker.Telemetry;
 using Sluice.Worker.Topology;
@@ -17,15 +20,19 @@ namespace Sluice.Worker.Intake;
 
 /// <summary>
 /// Competing consumer on <c>mail.intake</c> (any number of replicas): validates each message, splits
-/// it by recipient domain into its egress queue, and acks only after the broker confirmed every copy.
-/// Bad input goes to <c>mail.failed</c> with a reason; it never crashes the worker.
+/// it by recipient domain (and into transactions the limits allow) into its egress queue, and acks only
+/// after the broker confirmed every copy. Bad input goes to <c>mail.failed</c> with a reason; it never
+/// crashes the worker, and a broker that is away is waited for, never a reason to stop.
 /// </summary>
 internal sealed partial class IntakeConsumer(
     BrokerConnector connector,
     IOptions<BrokerOptions> broker,
     IOptions<IntakeOptions> options,
     IOptions<TopologyOptions> topology,
-    IOptions<ContractLimits> limits,
+    IOptions<ContractLimits> contract,
+    IOptions<LimitOptions> limits,
+    IOptions<SmtpOptions> smtp,
+    IOptions<SenderOptions> senders,
     ProviderResolver providers,
     IntakeTelemetry telemetry,
     ReadinessState readiness,
@@ -33,21 +40,29 @@ internal sealed partial class IntakeConsumer(
     ILogger<IntakeConsumer> logger) : BackgroundService
 {
     private readonly InFlight _inFlight = new();
-    private IntakeSplitter? _splitter;
-    private HopPublisher? _publisher;
+    private readonly IntakeSplitter _splitter = new([.. topology.Value.EffectiveEgresses], contract.Value, new SenderAllowlist(senders.Value));
     private volatile bool _stopping;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _splitter = new IntakeSplitter([.. topology.Value.EffectiveEgresses], limits.Value);
+        if (senders.Value.Policy == SenderPolicy.Open)
+        {
+            LogOpenSenders();
+        }
+
+        await BrokerRetry.RunAsync("Intake", ConsumeAsync, time, logger, stoppingToken).ConfigureAwait(false);
+    }
+
+    private async Task ConsumeAsync(CancellationToken stoppingToken)
+    {
         await using var connection = await connector.ConnectAsync("intake", stoppingToken).ConfigureAwait(false);
         readiness.Track(connection);
-        await using var publisher = _publisher = await HopPublisher.CreateAsync(connection, broker.Value.PublishTimeout, stoppingToken).ConfigureAwait(false);
+        await using var publisher = await HopPublisher.CreateAsync(connection, broker.Value.PublishTimeout, stoppingToken).ConfigureAwait(false);
         await using var channel = await connection.CreateChannelAsync(
             new CreateChannelOptions(false, false, consumerDispatchConcurrency: options.Value.Concurrency), stoppingToken).ConfigureAwait(false);
         await channel.BasicQosAsync(0, options.Value.Prefetch, global: false, stoppingToken).ConfigureAwait(false);
         var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, delivery) => HandleAsync(channel, delivery);
+        consumer.ReceivedAsync += (_, delivery) => HandleAsync(channel, publisher, delivery);
         string tag = await channel.BasicConsumeAsync(QueueNames.Intake, autoAck: false, consumer, stoppingToken).ConfigureAwait(false);
         LogStarted(QueueNames.Intake);
 
@@ -66,7 +81,7 @@ internal sealed partial class IntakeConsumer(
         await channel.CloseAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
-    private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery)
+    private async Task HandleAsync(IChannel channel, HopPublisher publisher, BasicDeliverEventArgs delivery)
     {
         _inFlight.Enter();
         try
@@ -77,14 +92,12 @@ internal sealed partial class IntakeConsumer(
                 return;
             }
 
-            await RouteAsync(delivery).ConfigureAwait(false);
+            await RouteAsync(publisher, delivery).ConfigureAwait(false);
             await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // Not acked: requeue it (the queue's delivery limit stops a message that always fails here).
-            LogNotRouted(e, delivery.BasicProperties.MessageId);
-            await TryRequeueAsync(channel, delivery.DeliveryTag).ConfigureAwait(false);
+            await NotRoutedAsync(channel, publisher, delivery, e).ConfigureAwait(false);
         }
         finally
         {
@@ -92,38 +105,80 @@ internal sealed partial class IntakeConsumer(
         }
     }
 
-    private async Task RouteAsync(BasicDeliverEventArgs delivery)
+    /// <summary>
+    /// Not acked: requeue it, unless this was its last try before the queue's delivery limit; then it goes
+    /// to <c>mail.failed</c> from here, with the reason, rather than be dead-lettered by the broker without one.
+    /// </summary>
+    private async Task NotRoutedAsync(IChannel channel, HopPublisher publisher, BasicDeliverEventArgs delivery, Exception e)
+    {
+        string messageId = PrintableText.Escape(delivery.BasicProperties.MessageId, 200);
+        LogNotRouted(messageId, e.GetType().Name, PrintableText.Escape(e.Message));
+        LogNotRoutedDetail(e);
+        try
+        {
+            if (DeliveryLimits.IsLastTry(delivery.BasicProperties, topology.Value.IntakeDeliveryLimit))
+            {
+                string detail = $"intake could not route it in {topology.Value.IntakeDeliveryLimit} tries; last error: {e.GetType().Name}: {e.Message}";
+                await publisher.PublishAsync(QueueNames.Failed, delivery.Body,
+                    NextHop.Fresh(delivery.BasicProperties, NextHop.Reason(FailureReasons.DeliveryLimit, detail, time.GetUtcNow())), CancellationToken.None).ConfigureAwait(false);
+                telemetry.Rejected(FailureReasons.DeliveryLimit);
+                await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false).ConfigureAwait(false);
+                return;
+            }
+
+            await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true).ConfigureAwait(false);
+        }
+        catch (Exception settle) when (settle is not OutOfMemoryException)
+        {
+            // The channel is gone (the broker requeues every unacked message by itself) or the publish failed
+            // (the broker's own dead-lettering is the last resort).
+            LogNotRoutedDetail(settle);
+        }
+    }
+
+    private async Task RouteAsync(HopPublisher publisher, BasicDeliverEventArgs delivery)
     {
         using var activity = SluiceActivities.StartFrom("sluice intake", ActivityKind.Consumer, delivery.BasicProperties.Headers);
         activity?.SetTag("messaging.message.id", delivery.BasicProperties.MessageId);
-        // A re-driven egress copy names the recipients it is for: the others may have had the message already.
-        var decision = _splitter!.Decide(delivery.Body.Span, MailHeaders.GetString(delivery.BasicProperties.Headers, MailHeaders.Recipients));
+
+        // Only Sluice's own hops (a re-drive publishes through the default exchange) may say which recipients
+        // a copy is for; a producer publishes to mail.outbound, and every header it set is dropped here.
+        bool internalHop = delivery.Exchange.Length == 0;
+        var headers = delivery.BasicProperties.Headers;
+        var decision = _splitter.Decide(delivery.Body.Span, internalHop ? MailHeaders.GetString(headers, MailHeaders.Recipients) : null);
         switch (decision)
         {
             case IntakeDecision.Reject reject:
-                LogRejected(delivery.BasicProperties.MessageId, reject.Reason, reject.Detail);
+                LogRejected(PrintableText.Escape(delivery.BasicProperties.MessageId, 200), reject.Reason, PrintableText.Escape(reject.Detail, 1000));
                 telemetry.Rejected(reject.Reason);
                 activity?.SetTag("sluice.outcome", reject.Reason);
-                await _publisher!.PublishAsync(QueueNames.Failed, delivery.Body,
-                    NextHop.From(delivery.BasicProperties, NextHop.Reason(reject.Reason, reject.Detail, time.GetUtcNow())), CancellationToken.None).ConfigureAwait(false);
+                await publisher.PublishAsync(QueueNames.Failed, delivery.Body,
+                    NextHop.Fresh(delivery.BasicProperties, NextHop.Reason(reject.Reason, reject.Detail, time.GetUtcNow())), CancellationToken.None).ConfigureAwait(false);
                 break;
             case IntakeDecision.Route route:
                 long acceptedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
+                long? redrives = internalHop ? MailHeaders.GetLong(headers, MailHeaders.Redrives) : null;
                 var publishes = route.Shares.Select(async share =>
                 {
                     // The provider (when known) is the share's limit partition downstream.
                     string? provider = await providers.ResolveAsync(share.Domain, CancellationToken.None).ConfigureAwait(false);
-                    var properties = NextHop.From(delivery.BasicProperties,
-                    [
-                        new(MailHeaders.Domain, share.Domain),
-                        new(MailHeaders.Provider, provider),
-                        new(MailHeaders.Recipients, EgressEnvelope.EncodeRecipients(share.Recipients)),
-                        new(MailHeaders.Attempts, 0L),
-                        new(MailHeaders.AcceptedAt, acceptedAt),
-                        new(MailHeaders.Egress, route.Egress),
-                    ]);
-                    properties.MessageId = route.MessageId;
-                    await _publisher!.PublishAsync(QueueNames.Egress(route.Egress), route.Body, properties, CancellationToken.None).ConfigureAwait(false);
+                    int largest = RecipientBatches.Largest(limits.Value, smtp.Value, Scheduling.Partitions.Key(share.Domain, provider), route.Tenant);
+                    foreach (var batch in RecipientBatches.Split(share.Recipients, largest))
+                    {
+                        var properties = NextHop.Fresh(delivery.BasicProperties,
+                        [
+                            new(MailHeaders.Domain, share.Domain),
+                            new(MailHeaders.Provider, provider),
+                            new(MailHeaders.Recipients, EgressEnvelope.EncodeRecipients(batch)),
+                            new(MailHeaders.Attempts, 0L),
+                            new(MailHeaders.AcceptedAt, acceptedAt),
+                            new(MailHeaders.Egress, route.Egress),
+                            new(MailHeaders.Redrives, redrives),
+                        ]);
+                        properties.MessageId = route.MessageId;
+                        properties.ContentType = Contracts.Publishing.OutboundWire.ContentType;
+                        await publisher.PublishAsync(QueueNames.Egress(route.Egress), route.Body, properties, CancellationToken.None).ConfigureAwait(false);
+                    }
                 });
                 await Task.WhenAll(publishes).ConfigureAwait(false);
                 telemetry.Routed(route.Egress);
@@ -132,24 +187,18 @@ internal sealed partial class IntakeConsumer(
         }
     }
 
-    private static async Task TryRequeueAsync(IChannel channel, ulong deliveryTag)
-    {
-        try
-        {
-            await channel.BasicNackAsync(deliveryTag, multiple: false, requeue: true).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is RabbitMQ.Client.Exceptions.AlreadyClosedException or ObjectDisposedException)
-        {
-            // The channel is gone: the broker requeues every unacked message by itself.
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Queue}.")]
     private partial void LogStarted(string queue);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} goes to mail.failed: {Reason}: {Detail}")]
-    private partial void LogRejected(string? messageId, string reason, string detail);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Senders:Policy is Open: any tenant may send from any domain. Set it to Allowlist, with Senders:Tenants, on a relay that sends for several clients.")]
+    private partial void LogOpenSenders();
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} could not be routed; it is requeued.")]
-    private partial void LogNotRouted(Exception exception, string? messageId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} goes to mail.failed: {Reason}: {Detail}")]
+    private partial void LogRejected(string messageId, string reason, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} could not be routed ({Error}: {Message}); it is tried again.")]
+    private partial void LogNotRouted(string messageId, string error, string message);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Intake failure detail.")]
+    private partial void LogNotRoutedDetail(Exception exception);
 }

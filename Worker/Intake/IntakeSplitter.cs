@@ -2,24 +2,38 @@ using System.Text.Json;
 using Sluice.Contracts;
 using Sluice.Contracts.Validation;
 using Sluice.Worker.Delivery;
+using Sluice.Worker.Senders;
 using Sluice.Worker.Topology;
 
 namespace Sluice.Worker.Intake;
 
 /// <summary>
-/// Intake's pure part: parse and validate a body, pick its egress, and split its recipients by domain
-/// (each domain is its own limit partition and may be sent at a different time). Never throws on bad
-/// input: everything that cannot be routed becomes a <see cref="IntakeDecision.Reject"/> with a reason.
+/// Intake's pure part: parse and validate a body, check its sender, pick its egress, and split its
+/// recipients by domain (each domain is its own limit partition and may be sent at a different time).
+/// Never throws on bad input: everything that cannot be routed becomes a <see cref="IntakeDecision.Reject"/>
+/// with a reason.
 /// </summary>
-public sealed class IntakeSplitter(IReadOnlyCollection<string> egresses, ContractLimits limits)
+public sealed class IntakeSplitter(IReadOnlyCollection<string> egresses, ContractLimits limits, SenderAllowlist senders)
 {
+    public IntakeSplitter(IReadOnlyCollection<string> egresses, ContractLimits limits)
+        : this(egresses, limits, new SenderAllowlist(new SenderOptions()))
+    {
+    }
+
     /// <param name="body">The message body.</param>
     /// <param name="onlyRecipients">
     /// A JSON array of recipients (the <c>sluice-recipients</c> header of a re-driven copy): route to
-    /// these only. Null routes to every recipient.
+    /// these only. Null routes to every recipient. Only Sluice's own hops may pass it, never a producer.
     /// </param>
     public IntakeDecision Decide(ReadOnlySpan<byte> body, string? onlyRecipients = null)
     {
+        if (body.Length > limits.MaxMessageBytes)
+        {
+            // Refused before parsing: a huge body must not cost its size again in objects.
+            return new IntakeDecision.Reject(FailureReasons.InvalidContract,
+                $"the message is {body.Length} bytes, over the limit of {limits.MaxMessageBytes} (Contract:MaxMessageBytes)");
+        }
+
         OutboundMail mail;
         try
         {
@@ -34,6 +48,11 @@ public sealed class IntakeSplitter(IReadOnlyCollection<string> egresses, Contrac
         if (result.Mail is not { } normalized)
         {
             return new IntakeDecision.Reject(FailureReasons.InvalidContract, string.Join("; ", result.Violations));
+        }
+
+        if (SenderRefusal(normalized) is { } refusal)
+        {
+            return refusal;
         }
 
         string egress = normalized.Egress ?? QueueNames.DefaultEgress;
@@ -65,6 +84,32 @@ public sealed class IntakeSplitter(IReadOnlyCollection<string> egresses, Contrac
             return new IntakeDecision.Reject(FailureReasons.InvalidEnvelope, $"{MailHeaders.Recipients} names none of the message's recipients");
         }
 
-        return new IntakeDecision.Route(egress, normalized.Id, OutboundMailJson.Serialize(normalized), shares);
+        return new IntakeDecision.Route(egress, normalized.Id, normalized.Tenant, OutboundMailJson.Serialize(normalized), shares);
+    }
+
+    /// <summary>The producer's MIME must be sendable as given, and every author address the tenant's own.</summary>
+    private IntakeDecision.Reject? SenderRefusal(OutboundMail mail)
+    {
+        IEnumerable<(string Field, string Address)> authors = [("from", mail.From.Address)];
+        if (mail.Mime is { } mime)
+        {
+            var inspection = MimeInspector.Inspect(mime);
+            if (inspection.Refusal is { } why)
+            {
+                return new IntakeDecision.Reject(FailureReasons.InvalidMime, why);
+            }
+
+            authors = authors.Concat(inspection.Authors.Select(a => ("mime From/Sender", a)));
+        }
+
+        foreach (var (field, address) in authors)
+        {
+            if (senders.Refusal(mail.Tenant, field, address) is { } why)
+            {
+                return new IntakeDecision.Reject(FailureReasons.SenderNotAllowed, why);
+            }
+        }
+
+        return null;
     }
 }

@@ -45,10 +45,24 @@ public sealed record HeldMessage(
             result.BasicProperties.MessageId ?? mail?.Id ?? "?",
             mail?.Tenant ?? "?",
             domain ?? "?",
-            MailHeaders.GetString(headers, MailHeaders.Reason) ?? "?",
-            MailHeaders.GetString(headers, MailHeaders.Detail) ?? string.Empty,
+            MailHeaders.GetString(headers, MailHeaders.Reason) ?? BrokerReason(headers) ?? "?",
+            MailHeaders.GetString(headers, MailHeaders.Detail) ?? BrokerDetail(headers) ?? string.Empty,
             (int)(MailHeaders.GetLong(headers, MailHeaders.Attempts) ?? 0),
             (int)(MailHeaders.GetLong(headers, MailHeaders.Redrives) ?? 0),
             settled is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(settled.Value));
     }
+
+    /// <summary>A message the broker dead-lettered itself (no worker was there to say why) reads as its reason.</summary>
+    private static string? BrokerReason(IDictionary<string, object?>? headers) =>
+        MailHeaders.GetString(headers, "x-first-death-reason") switch
+        {
+            null => null,
+            "delivery_limit" => FailureReasons.DeliveryLimit,
+            var other => "broker-" + other.Replace('_', '-'),
+        };
+
+    private static string? BrokerDetail(IDictionary<string, object?>? headers) =>
+        MailHeaders.GetString(headers, "x-first-death-queue") is { } queue
+            ? $"dead-lettered by the broker from {queue} ({MailHeaders.GetString(headers, "x-first-death-reason")})"
+            : null;
 }

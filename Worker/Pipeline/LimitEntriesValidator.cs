@@ -15,9 +15,9 @@ internal sealed class LimitEntriesValidator : IValidateOptions<LimitOptions>
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
-        Check("Limits:Domains", options.Domains, failures);
-        Check("Limits:Providers", options.Providers, failures);
-        Check("Limits:Tenants", options.Tenants, failures);
+        Check("Domains", options.Domains, failures);
+        Check("Providers", options.Providers, failures);
+        Check("Tenants", options.Tenants, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
@@ -29,12 +29,7 @@ internal sealed class LimitEntriesValidator : IValidateOptions<LimitOptions>
             var results = new List<ValidationResult>();
             if (!Validator.TryValidateObject(limit, new ValidationContext(limit), results, validateAllProperties: true))
             {
-                failures.AddRange(results.Select(r => $"{section}:{key}: {r.ErrorMessage}"));
-            }
-
-            if (limit.Window <= TimeSpan.Zero)
-            {
-                failures.Add($"{section}:{key}:Window must be positive.");
+                failures.AddRange(results.Select(r => $"{section}:{key}:{string.Join(',', r.MemberNames)}: {r.ErrorMessage}"));
             }
         }
     }

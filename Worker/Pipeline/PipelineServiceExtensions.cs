@@ -8,6 +8,7 @@ using Sluice.Worker.Intake;
 using Sluice.Worker.Providers;
 using Sluice.Worker.Retry;
 using Sluice.Worker.Scheduling;
+using Sluice.Worker.Senders;
 using Sluice.Worker.Sending;
 using Sluice.Worker.Telemetry;
 
@@ -29,6 +30,8 @@ public static class PipelineServiceExtensions
         services.AddOptionsWithValidateOnStart<RetryOptions, RetryOptionsValidator>().BindConfiguration(RetryOptions.SectionName);
         services.AddOptionsWithValidateOnStart<ProviderOptions, ProviderOptionsValidator>().BindConfiguration(ProviderOptions.SectionName);
         services.AddOptions<ClassificationOptions>().BindConfiguration(ClassificationOptions.SectionName);
+        services.AddOptionsWithValidateOnStart<SenderOptions>().BindConfiguration(SenderOptions.SectionName);
+        services.AddSingleton<IValidateOptions<SenderOptions>, SenderOptionsValidator>();
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PauseState>();

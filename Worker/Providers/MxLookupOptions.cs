@@ -16,11 +16,14 @@ public sealed class MxLookupOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How long a domain whose lookup failed or timed out keeps the fallback before it is looked up again.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan FailureTtl { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Answers are cached for their TTL, but at least this long.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan MinimumTtl { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>…and at most this long.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00")]
     public TimeSpan MaximumTtl { get; set; } = TimeSpan.FromHours(12);
 }

@@ -12,10 +12,14 @@ public sealed class RetryOptions
     public int MaxAttempts { get; set; } = 30;
 
     /// <summary>Time since intake after which a message still not delivered is parked.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(2);
 
     /// <summary>The wait after the first deferral; doubles with each further one.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan InitialDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    [Range(typeof(TimeSpan), "00:00:00.001", "30.00:00:00")]
 
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromHours(1);
 
@@ -24,13 +28,18 @@ public sealed class RetryOptions
     public double Jitter { get; set; } = 0.2;
 
     /// <summary>How long a domain pauses after a throttle reply (a reply-table row can set its own).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan ThrottleCoolDown { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How long a ban reply suspends the whole egress (until then, or until <c>sluice resume egress:NAME</c>).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "30.00:00:00")]
     public TimeSpan BanSuspension { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>The egress's first pause after the smarthost cannot be reached; doubles up to <see cref="MaxConnectionBackoff"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
     public TimeSpan InitialConnectionBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
 
     public TimeSpan MaxConnectionBackoff { get; set; } = TimeSpan.FromSeconds(15);
 }

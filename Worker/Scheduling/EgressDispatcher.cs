@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using MimeKit;
 using RabbitMQ.Client;
+using Sluice.Contracts.Validation;
 using Sluice.Worker.Classification;
 using Sluice.Worker.Delivery;
 using Sluice.Worker.Retry;
@@ -58,6 +59,13 @@ public sealed partial class EgressDispatcher(
         activity?.SetTag("sluice.partition", envelope.Partition);
         activity?.SetTag("sluice.attempts", envelope.Attempts);
 
+        if (await SetAsideUnsendableAsync(work, envelope).ConfigureAwait(false) is not { } sendable)
+        {
+            return;
+        }
+
+        envelope = sendable;
+
         while (true)
         {
             var now = _time.GetUtcNow();
@@ -96,6 +104,14 @@ public sealed partial class EgressDispatcher(
                 await Task.Delay(waitUntil.Value - now, _time, stopping).ConfigureAwait(false);
             }
 
+            if (limiters.LargestTransaction(envelope.Partition, envelope.Mail.Tenant) is int largest && envelope.Recipients.Count > largest)
+            {
+                // More recipients than the limits allow in one window now (the ramp or a throttle cut them):
+                // one transaction may never overrun its limit, so the copy goes on as several smaller ones.
+                await SplitAsync(work, envelope, largest).ConfigureAwait(false);
+                return;
+            }
+
             await gate.WaitOpenAsync(stopping).ConfigureAwait(false);
             if (await smtp.EnsureConnectedAsync().ConfigureAwait(false) is { } connectFailure)
             {
@@ -130,6 +146,7 @@ public sealed partial class EgressDispatcher(
                         }
                         catch (FormatException e)
                         {
+                            LogSettled(work.Properties.MessageId, envelope.Domain, FailureReasons.InvalidMime, e.Message);
                             Count(envelope, "failed", envelope.Recipients.Count);
                             await MoveAsync(work, QueueNames.Failed, NextHop.Reason(FailureReasons.InvalidMime, e.Message, _time.GetUtcNow())).ConfigureAwait(false);
                             return;
@@ -156,11 +173,19 @@ public sealed partial class EgressDispatcher(
     /// <summary>
     /// The smarthost, not this message, is the problem: keep the message (unacked, so nothing can be
     /// lost) and back the whole egress off before trying again (pauses and bans are checked again after).
+    /// One log line per back-off step, whatever the number of senders that saw it; the stack at debug.
     /// </summary>
     private async Task BackOffAsync(Exception failure, CancellationToken stopping)
     {
-        var backoff = gate.Failed();
-        LogConnectionFailure(failure, egress, backoff.TotalSeconds);
+        var fault = SmarthostException.From(failure);
+        var backoff = gate.Failed($"{fault.Kind}: {fault.Message}", out bool closedAnew);
+        services.Delivery.SmarthostFailed(egress, fault.Kind);
+        if (closedAnew)
+        {
+            LogConnectionFailure(egress, fault.Kind, fault.Message, backoff.TotalSeconds);
+            LogConnectionFailureDetail(failure);
+        }
+
         limiters.WarmUp.AfterOutage(gate.Outage, gate.ClosedUntil);
 
         await gate.WaitOpenAsync(stopping).ConfigureAwait(false);
@@ -265,6 +290,45 @@ public sealed partial class EgressDispatcher(
         return PublishDelayedCopyAsync(work, envelope, recipients, notBefore, slotted: false, attempts, reply);
     }
 
+    /// <summary>
+    /// Recipients (or a sender) the SMTP library cannot put on the wire fail alone, with reason
+    /// <c>invalid-address</c>; returns the envelope of the rest, or null when nothing is left to send.
+    /// </summary>
+    private async Task<EgressEnvelope?> SetAsideUnsendableAsync(EgressWork work, EgressEnvelope envelope)
+    {
+        bool senderOk = EnvelopeAddresses.IsSendable(envelope.Mail.From.Address);
+        var unsendable = senderOk ? envelope.Recipients.Where(r => !EnvelopeAddresses.IsSendable(r)).ToList() : [.. envelope.Recipients];
+        if (unsendable.Count == 0)
+        {
+            return envelope;
+        }
+
+        string detail = senderOk
+            ? $"not a sendable address: {string.Join(", ", unsendable.Select(a => PrintableText.Escape(a, 100)))}"
+            : $"the sender {PrintableText.Escape(envelope.Mail.From.Address, 100)} is not a sendable address";
+        LogSettled(work.Properties.MessageId, envelope.Domain, FailureReasons.InvalidAddress, detail);
+        Count(envelope, "failed", unsendable.Count);
+        await PublishCopyAsync(work, QueueNames.Failed, unsendable, NextHop.Reason(FailureReasons.InvalidAddress, detail, _time.GetUtcNow())).ConfigureAwait(false);
+        var rest = envelope.Recipients.Except(unsendable, StringComparer.Ordinal).ToList();
+        if (rest.Count == 0)
+        {
+            await acknowledger.AckAsync(work.DeliveryTag).ConfigureAwait(false);
+            return null;
+        }
+
+        return envelope with { Recipients = rest };
+    }
+
+    /// <summary>Sends the copy on as batches of at most <paramref name="largest"/> recipients (each confirmed), then acks it.</summary>
+    private async Task SplitAsync(EgressWork work, EgressEnvelope envelope, int largest)
+    {
+        var now = _time.GetUtcNow();
+        var copies = RecipientBatches.Split(envelope.Recipients, largest)
+            .Select(batch => PublishDelayedCopyAsync(work, envelope, batch, envelope.NotBefore ?? now, slotted: false, envelope.Attempts, null));
+        await Task.WhenAll(copies).ConfigureAwait(false);
+        await acknowledger.AckAsync(work.DeliveryTag).ConfigureAwait(false);
+    }
+
     private Task ParkAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, string reason, string detail)
     {
         LogSettled(work.Properties.MessageId, envelope.Domain, reason, detail);
@@ -336,6 +400,9 @@ public sealed partial class EgressDispatcher(
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Domain} throttles ({Reply}); pausing it until {Until:O}.")]
     private partial void LogThrottled(string domain, string reply, DateTimeOffset until);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Egress {Egress}: the smarthost failed; every send waits {Seconds:0.#} s.")]
-    private partial void LogConnectionFailure(Exception exception, string egress, double seconds);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Egress {Egress}: smarthost fault {Kind}: {Detail}; every send waits {Seconds:0.#} s, no mail is failed.")]
+    private partial void LogConnectionFailure(string egress, string kind, string detail, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Smarthost fault detail.")]
+    private partial void LogConnectionFailureDetail(Exception exception);
 }

@@ -13,6 +13,19 @@ public sealed class EgressGate(IOptions<RetryOptions> options, TimeProvider time
     private int _failures;
     private DateTimeOffset _closedUntil = DateTimeOffset.MinValue;
     private DateTimeOffset _failingSince = DateTimeOffset.MaxValue;
+    private string? _fault;
+
+    /// <summary>What the smarthost did wrong last (a word and a sentence), while it is failing; null once it works.</summary>
+    public string? Fault
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _fault;
+            }
+        }
+    }
 
     public DateTimeOffset ClosedUntil
     {
@@ -38,13 +51,18 @@ public sealed class EgressGate(IOptions<RetryOptions> options, TimeProvider time
         }
     }
 
-    /// <summary>Records a failure and returns how long the egress now waits.</summary>
-    public TimeSpan Failed()
+    /// <summary>Records a failure (<paramref name="fault"/> says what went wrong) and returns how long the egress now waits.</summary>
+    public TimeSpan Failed(string? fault = null) => Failed(fault, out _);
+
+    /// <summary>As <see cref="Failed(string?)"/>; <paramref name="closedAnew"/> is false for another witness of a failure already counted.</summary>
+    public TimeSpan Failed(string? fault, out bool closedAnew)
     {
         lock (_gate)
         {
             var now = time.GetUtcNow();
-            if (_closedUntil > now)
+            _fault = fault ?? _fault;
+            closedAnew = _closedUntil <= now;
+            if (!closedAnew)
             {
                 // Another sender's attempt already failed and closed the gate: the same outage, one more
                 // witness of it. Counting every sender would back off Connections times faster.
@@ -74,6 +92,7 @@ public sealed class EgressGate(IOptions<RetryOptions> options, TimeProvider time
         lock (_gate)
         {
             _failures = 0;
+            _fault = null;
             _closedUntil = DateTimeOffset.MinValue;
             _failingSince = DateTimeOffset.MaxValue;
         }

@@ -98,6 +98,14 @@ public sealed class EgressLimiters : IDisposable
         }
     }
 
+    /// <summary>
+    /// The most recipients one transaction of <paramref name="partition"/> for <paramref name="tenant"/> may
+    /// carry now: the smallest limit of its chain as adapted to throttle replies (null: no limit). The
+    /// warm-up ramp is left out on purpose: it is brief, and splitting for it would multiply transactions.
+    /// </summary>
+    public int? LargestTransaction(string partition, string tenant) =>
+        Levels(partition, tenant).Select(level => (int?)level.Limiter.PermitLimit).Min();
+
     /// <summary>The rate limiter of a partition (null: no rate limit), for planning its slots.</summary>
     public SlidingLogRateLimiter? PartitionLimiter(string partition) => _windows.GetOrAdd(partition, CreateLimiter);
 

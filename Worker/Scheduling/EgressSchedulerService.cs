@@ -41,7 +41,7 @@ internal sealed partial class EgressSchedulerService(
                 if (await TryTakeLeaseAsync(connection, egress, stoppingToken).ConfigureAwait(false))
                 {
                     announcedStandby = false;
-                    var session = new EgressSession(egress, connection, services, limits, smtp, scheduler, broker, logger);
+                    var session = new EgressSession(egress, connection, services, limits, smtp, scheduler, broker, topology.Value.EgressDeliveryLimit, logger);
                     await session.RunAsync(stoppingToken).ConfigureAwait(false);
                     continue;
                 }
@@ -58,13 +58,15 @@ internal sealed partial class EgressSchedulerService(
             }
             catch (Exception e) when (e is BrokerUnreachableException or OperationInterruptedException or IOException)
             {
-                LogBrokerTrouble(e, egress);
+                LogBrokerTrouble(egress, e.GetType().Name, Contracts.Validation.PrintableText.Escape(e.Message));
+                LogFailureDetail(e);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // Whatever went wrong, the unacked mail is back in its queues: contend again rather than
                 // take the whole worker (and intake with it) down.
-                LogSessionFailed(e, egress);
+                LogSessionFailed(egress, e.GetType().Name, Contracts.Validation.PrintableText.Escape(e.Message));
+                LogFailureDetail(e);
             }
 
             try
@@ -101,9 +103,12 @@ internal sealed partial class EgressSchedulerService(
     [LoggerMessage(Level = LogLevel.Information, Message = "Egress {Egress} is owned by another worker; standing by.")]
     private partial void LogStandby(string egress);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Egress {Egress}: the scheduler failed; contending for the egress again.")]
-    private partial void LogSessionFailed(Exception exception, string egress);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Egress {Egress}: the scheduler failed ({Error}: {Message}); contending for the egress again.")]
+    private partial void LogSessionFailed(string egress, string error, string message);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Egress {Egress}: broker connection failed; retrying.")]
-    private partial void LogBrokerTrouble(Exception exception, string egress);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Egress {Egress}: broker connection failed ({Error}: {Message}); retrying.")]
+    private partial void LogBrokerTrouble(string egress, string error, string message);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Scheduler failure detail.")]
+    private partial void LogFailureDetail(Exception exception);
 }

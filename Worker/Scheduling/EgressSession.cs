@@ -3,7 +3,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
+using Sluice.Contracts.Validation;
 using Sluice.Worker.Broker;
+using Sluice.Worker.Delivery;
 using Sluice.Worker.Control;
 using Sluice.Worker.Sending;
 using Sluice.Worker.Settlement;
@@ -26,6 +28,7 @@ internal sealed partial class EgressSession(
     IOptions<SmtpOptions> smtp,
     IOptions<SchedulerOptions> scheduler,
     IOptions<BrokerOptions> broker,
+    int deliveryLimit,
     ILogger logger)
 {
     private volatile bool _stopping;
@@ -72,7 +75,7 @@ internal sealed partial class EgressSession(
         var reporter = status.RunAsync(reporting.Token);
         using var gauges = services.Scheduling.Own(egress, status.Snapshot);
         var senders = Enumerable.Range(0, smtp.Value.Connections)
-            .Select(_ => SendLoopAsync(work.Reader, dispatcher, acknowledger, stoppingToken))
+            .Select(_ => SendLoopAsync(work.Reader, dispatcher, acknowledger, publisher, stoppingToken))
             .ToList();
 
         // A paused egress stops consuming, so its mail stays where it is instead of circling the tiers.
@@ -132,7 +135,7 @@ internal sealed partial class EgressSession(
         }
     }
 
-    private async Task SendLoopAsync(ChannelReader<EgressWork> reader, EgressDispatcher dispatcher, Acknowledger acknowledger, CancellationToken stoppingToken)
+    private async Task SendLoopAsync(ChannelReader<EgressWork> reader, EgressDispatcher dispatcher, Acknowledger acknowledger, HopPublisher publisher, CancellationToken stoppingToken)
     {
         await using var connectionToSmarthost = new SmtpConnection(smtp.Value);
         await foreach (var item in reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
@@ -150,10 +153,39 @@ internal sealed partial class EgressSession(
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                // Unsettled: requeue it. The egress queue's delivery limit stops a message that fails here every time.
-                LogUnsettled(e, item.Properties.MessageId);
-                await acknowledger.RequeueAsync(item.DeliveryTag).ConfigureAwait(false);
+                await UnsettledAsync(item, e, acknowledger, publisher).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// Not settled: requeue it, unless this was its last try before the queue's delivery limit; then it goes
+    /// to <c>mail.failed</c> from here, with the error as its reason's detail, instead of being dead-lettered
+    /// by the broker without a word.
+    /// </summary>
+    private async Task UnsettledAsync(EgressWork item, Exception e, Acknowledger acknowledger, HopPublisher publisher)
+    {
+        LogUnsettled(PrintableText.Escape(item.Properties.MessageId, 200), e.GetType().Name, PrintableText.Escape(e.Message));
+        LogUnsettledDetail(e);
+        if (!DeliveryLimits.IsLastTry(item.Properties, deliveryLimit))
+        {
+            await acknowledger.RequeueAsync(item.DeliveryTag).ConfigureAwait(false);
+            return;
+        }
+
+        string detail = $"the worker could not settle it in {deliveryLimit} tries; last error: {e.GetType().Name}: {e.Message}";
+        try
+        {
+            await publisher.PublishAsync(QueueNames.Failed, item.Body,
+                NextHop.From(item.Properties, NextHop.Reason(FailureReasons.DeliveryLimit, detail, services.Time.GetUtcNow())), CancellationToken.None).ConfigureAwait(false);
+            services.Delivery.Settled(egress, null, MailHeaders.GetString(item.Properties.Headers, MailHeaders.Domain) ?? "?", "failed", 1);
+            await acknowledger.AckAsync(item.DeliveryTag).ConfigureAwait(false);
+        }
+        catch (Exception publish) when (publish is not OutOfMemoryException)
+        {
+            // The broker's own dead-lettering at the limit is the last resort (inspect reads its reason too).
+            LogUnsettledDetail(publish);
+            await acknowledger.RequeueAsync(item.DeliveryTag).ConfigureAwait(false);
         }
     }
 
@@ -163,6 +195,9 @@ internal sealed partial class EgressSession(
     [LoggerMessage(Level = LogLevel.Information, Message = "Released egress {Egress}: {Why}.")]
     private partial void LogReleased(string egress, string why);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} could not be settled; it is requeued.")]
-    private partial void LogUnsettled(Exception exception, string? messageId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} could not be settled ({Error}: {Message}).")]
+    private partial void LogUnsettled(string messageId, string error, string message);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Settlement failure detail.")]
+    private partial void LogUnsettledDetail(Exception exception);
 }

@@ -46,6 +46,7 @@ public sealed class LimitOptions
     /// transaction (after the receiver has counted); this is room for a receiver that counts later
     /// still, or whose clock runs a little fast.
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan Margin { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>

@@ -12,14 +12,17 @@ public sealed class SchedulerOptions
     public ushort Prefetch { get; set; } = 64;
 
     /// <summary>How often a standby asks whether the egress's owner is gone.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan LeaseRetryInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// How long mail to a paused domain or provider waits in the delay tiers before it looks again.
     /// (A paused egress stops consuming instead, so its mail does not move at all.)
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
     public TimeSpan PausedRecheck { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How often the owner publishes its status snapshot for <c>sluice status</c>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan StatusInterval { get; set; } = TimeSpan.FromSeconds(2);
 }

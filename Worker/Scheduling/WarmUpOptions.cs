@@ -17,8 +17,10 @@ public sealed class WarmUpOptions
     public double StartFraction { get; set; } = 0.25;
 
     /// <summary>How long the ramp takes to reach the full limits.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan Duration { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>A smarthost outage at least this long starts a ramp when it ends (shorter blips do not).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan AfterOutage { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -10,5 +10,6 @@ public class WindowLimit
     public int? PermitLimit { get; set; }
 
     /// <summary>The sliding window the limit counts in: every window this long, aligned or not.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "366.00:00:00")]
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
 }

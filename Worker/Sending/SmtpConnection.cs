@@ -28,10 +28,10 @@ public sealed class SmtpConnection(SmtpOptions options) : IAsyncDisposable
             await ConnectedClientAsync().ConfigureAwait(false);
             return null;
         }
-        catch (Exception e) when (IsConnectionFailure(e) || e is SmtpCommandException)
+        catch (Exception e) when (SmarthostException.IsConnectionFailure(e) || e is SmtpCommandException or NotSupportedException)
         {
             await DropAsync().ConfigureAwait(false);
-            return e;
+            return e as SmarthostException ?? new SmarthostException("connect", $"the smarthost refused the session ({e.Message})", e);
         }
     }
 
@@ -64,10 +64,10 @@ public sealed class SmtpConnection(SmtpOptions options) : IAsyncDisposable
             await DropAsync().ConfigureAwait(false);
             return Report(client, recipients, SmtpReply.From((int)e.StatusCode, e.Message));
         }
-        catch (Exception e) when (IsConnectionFailure(e))
+        catch (Exception e) when (SmarthostException.IsConnectionFailure(e))
         {
             await DropAsync().ConfigureAwait(false);
-            return SendReport.ConnectionFailed(e);
+            return SendReport.ConnectionFailed(SmarthostException.From(e));
         }
     }
 
@@ -92,11 +92,6 @@ public sealed class SmtpConnection(SmtpOptions options) : IAsyncDisposable
         return new SendReport(rest, refused);
     }
 
-    private static bool IsConnectionFailure(Exception e) =>
-        e is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException
-            or SslHandshakeException or AuthenticationException or OperationCanceledException or TimeoutException
-            or ServiceNotAuthenticatedException;
-
     private async Task<RecipientTrackingSmtpClient> ConnectedClientAsync()
     {
         if (_client is { IsConnected: true })
@@ -110,12 +105,29 @@ public sealed class SmtpConnection(SmtpOptions options) : IAsyncDisposable
             Timeout = (int)options.CommandTimeout.TotalMilliseconds,
             CheckCertificateRevocation = options.CheckCertificateRevocation,
         };
+        try
+        {
+            await OpenAsync(client).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Half-open (connected, but TLS or AUTH not done as configured): never used, never kept.
+            client.Dispose();
+            throw;
+        }
+
+        _client = client;
+        return client;
+    }
+
+    /// <summary>Connects, secures and authenticates as configured, naming the step that failed.</summary>
+    private async Task OpenAsync(RecipientTrackingSmtpClient client)
+    {
         if (!string.IsNullOrEmpty(options.HeloName))
         {
             client.LocalDomain = options.HeloName;
         }
 
-        _client = client;
         using var deadline = new CancellationTokenSource(options.ConnectTimeout);
         // SMTP is small writes answered by small replies: without TCP_NODELAY, Nagle's algorithm and
         // delayed ACKs add ~40 ms to every transaction (measured against the simulator on loopback).
@@ -124,19 +136,47 @@ public sealed class SmtpConnection(SmtpOptions options) : IAsyncDisposable
         {
             await socket.ConnectAsync(options.Host, options.Port, deadline.Token).ConfigureAwait(false);
         }
-        catch
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
         {
             socket.Dispose();
-            throw;
+            throw new SmarthostException(e is SocketException ? "connect" : "timeout", $"cannot connect to {options.Host}:{options.Port} ({e.Message})", e);
         }
 
-        await client.ConnectAsync(socket, options.Host, options.Port, SocketOptions(options.Security), deadline.Token).ConfigureAwait(false);
-        if (!string.IsNullOrEmpty(options.UserName))
+        try
+        {
+            await client.ConnectAsync(socket, options.Host, options.Port, SocketOptions(options.Security), deadline.Token).ConfigureAwait(false);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new SmarthostException("tls-not-offered", $"{options.Host}:{options.Port} does not offer STARTTLS, and Smtp:Security is {options.Security}: nothing is sent in clear", e);
+        }
+        catch (SslHandshakeException e)
+        {
+            throw new SmarthostException("tls-handshake", $"the TLS handshake with {options.Host}:{options.Port} failed ({e.Message})", e);
+        }
+
+        if (string.IsNullOrEmpty(options.UserName))
+        {
+            return;
+        }
+
+        try
         {
             await client.AuthenticateAsync(options.UserName, options.Password ?? string.Empty, deadline.Token).ConfigureAwait(false);
         }
+        catch (NotSupportedException e)
+        {
+            throw new SmarthostException("auth-not-offered", $"{options.Host}:{options.Port} does not offer AUTH, and Smtp:UserName is set: nothing is sent unauthenticated", e);
+        }
+        catch (AuthenticationException e)
+        {
+            throw new SmarthostException("auth-refused", $"{options.Host}:{options.Port} refused the credentials of {options.UserName} ({e.Message})", e);
+        }
 
-        return client;
+        if (!client.IsAuthenticated)
+        {
+            throw new SmarthostException("auth-refused", $"{options.Host}:{options.Port} did not authenticate {options.UserName}", null);
+        }
     }
 
     private static SecureSocketOptions SocketOptions(SmtpSecurity security) => security switch
@@ -164,7 +204,7 @@ public sealed class SmtpConnection(SmtpOptions options) : IAsyncDisposable
                 await client.DisconnectAsync(quit: true, deadline.Token).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (IsConnectionFailure(e) || e is SmtpCommandException)
+        catch (Exception e) when (SmarthostException.IsConnectionFailure(e) || e is SmtpCommandException)
         {
             // Closing a connection that is already broken: nothing to save.
         }

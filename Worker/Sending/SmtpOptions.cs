@@ -27,9 +27,19 @@ public sealed class SmtpOptions
     [Range(1, 1000)]
     public int Connections { get; set; } = 16;
 
+    /// <summary>
+    /// The most recipients in one SMTP transaction (RFC 5321 requires servers to take at least 100). A
+    /// message with more is split into several transactions, each its own egress copy.
+    /// </summary>
+    [Range(1, 1000)]
+    public int MaxRecipientsPerTransaction { get; set; } = 100;
+
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The longest wait for any one SMTP reply (MailKit's per-command timeout).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Check the smarthost certificate's revocation (needs the CA's OCSP/CRL servers to be reachable).</summary>

@@ -7,13 +7,29 @@ namespace Sluice.Worker.Settlement;
 /// <summary>Builds the properties of a message's next hop: the original's identity plus changed headers.</summary>
 public static class NextHop
 {
+    /// <summary>
+    /// The first hop of a producer's message: its identity (message id, content type, timestamp,
+    /// correlation id) but none of its headers. Headers are the worker's own from here on: a producer's
+    /// header can neither pass for an internal one nor make a hop too large for a broker frame.
+    /// </summary>
+    public static BasicProperties Fresh(IReadOnlyBasicProperties original, IEnumerable<KeyValuePair<string, object?>> headers)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        return Build(original, new Dictionary<string, object?>(StringComparer.Ordinal), headers);
+    }
+
     public static BasicProperties From(IReadOnlyBasicProperties original, IEnumerable<KeyValuePair<string, object?>> changedHeaders)
     {
         ArgumentNullException.ThrowIfNull(original);
-        ArgumentNullException.ThrowIfNull(changedHeaders);
         var headers = original.Headers is null
             ? new Dictionary<string, object?>(StringComparer.Ordinal)
             : new Dictionary<string, object?>(original.Headers, StringComparer.Ordinal);
+        return Build(original, headers, changedHeaders);
+    }
+
+    private static BasicProperties Build(IReadOnlyBasicProperties original, Dictionary<string, object?> headers, IEnumerable<KeyValuePair<string, object?>> changedHeaders)
+    {
+        ArgumentNullException.ThrowIfNull(changedHeaders);
 
         // The broker's own dead-letter bookkeeping describes the previous hop, not this one.
         headers.Remove("x-death");

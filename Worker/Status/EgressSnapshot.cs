@@ -11,8 +11,10 @@ namespace Sluice.Worker.Status;
 /// <param name="SuspendedUntil">Set while a ban reply keeps the whole egress from sending.</param>
 /// <param name="Domains">Every partition (domain, or <c>provider:NAME</c>) the owner has seen since it took over.</param>
 /// <param name="WarmUp">The fraction of every limit the warm-up ramp allows now (1: full).</param>
+/// <param name="SmarthostFault">While the smarthost fails: what it did wrong (<c>kind: detail</c>, e.g. <c>auth-not-offered: …</c>).</param>
 public sealed record EgressSnapshot(
-    string Egress, string Owner, DateTimeOffset At, DateTimeOffset? SmarthostClosedUntil, DateTimeOffset? SuspendedUntil, IReadOnlyList<DomainSnapshot> Domains, double WarmUp = 1.0)
+    string Egress, string Owner, DateTimeOffset At, DateTimeOffset? SmarthostClosedUntil, DateTimeOffset? SuspendedUntil, IReadOnlyList<DomainSnapshot> Domains, double WarmUp = 1.0,
+    string? SmarthostFault = null)
 {
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, StatusJsonContext.Default.EgressSnapshot);
 

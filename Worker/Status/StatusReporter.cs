@@ -62,6 +62,6 @@ internal sealed class StatusReporter(
                     egressPaused || Paused(d.Key), planner.CoolingUntil(d.Key));
             })
             .ToList();
-        return new EgressSnapshot(egress, Owner, now, closed > now ? closed : null, breaker.SuspendedUntil, domains, limiters.WarmUp.Factor());
+        return new EgressSnapshot(egress, Owner, now, closed > now ? closed : null, breaker.SuspendedUntil, domains, limiters.WarmUp.Factor(), gate.Fault);
     }
 }

@@ -12,6 +12,7 @@ public sealed class DeliveryTelemetry
     private readonly Counter<long> _recipients;
     private readonly Histogram<double> _sendDuration;
     private readonly UpDownCounter<long> _busyConnections;
+    private readonly Counter<long> _smarthostFailures;
 
     public DeliveryTelemetry(IMeterFactory meterFactory, DomainTags domains)
     {
@@ -23,6 +24,8 @@ public sealed class DeliveryTelemetry
         _sendDuration = meter.CreateHistogram<double>("sluice.smtp.send.duration", "s", "One SMTP transaction, from MAIL FROM to the reply after DATA.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
         _busyConnections = meter.CreateUpDownCounter<long>("sluice.smtp.connections.busy", "{connection}", "SMTP connections in a transaction now.");
+        _smarthostFailures = meter.CreateCounter<long>("sluice.smarthost.failures", "{failure}",
+            "Failed connection attempts and sessions to the smarthost, by egress and kind (connect, timeout, tls-not-offered, tls-handshake, auth-not-offered, auth-refused, protocol, io).");
     }
 
     /// <summary>Counts <paramref name="count"/> recipients of one domain with an outcome.</summary>
@@ -49,4 +52,8 @@ public sealed class DeliveryTelemetry
         _sendDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds,
             new KeyValuePair<string, object?>("egress", egress), new KeyValuePair<string, object?>("result", connectionFailed ? "connection_failure" : "completed"));
     }
+
+    /// <summary>The smarthost failed (the egress backs off); <paramref name="kind"/> is one of a few fixed words.</summary>
+    public void SmarthostFailed(string egress, string kind) =>
+        _smarthostFailures.Add(1, new KeyValuePair<string, object?>("egress", egress), new KeyValuePair<string, object?>("kind", kind));
 }

@@ -14,7 +14,7 @@ namespace Sluice.Worker.Telemetry;
 /// (passive declares on one channel: ready messages, not those a consumer holds) and exports them as the gauge <c>sluice.queue.depth</c>
 /// (meter <c>Sluice.Queues</c>). Sampled, not counted: the broker is the truth, whoever moved the mail.
 /// </summary>
-internal sealed partial class QueueDepthSampler : BackgroundService
+internal sealed class QueueDepthSampler : BackgroundService
 {
     public const string MeterName = "Sluice.Queues";
 
@@ -22,10 +22,12 @@ internal sealed partial class QueueDepthSampler : BackgroundService
     private readonly TopologyOptions _topology;
     private readonly TelemetryOptions _options;
     private readonly ILogger<QueueDepthSampler> _logger;
+    private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<QueueTag, long> _depths = new();
 
-    public QueueDepthSampler(BrokerConnector connector, IOptions<TopologyOptions> topology, IOptions<TelemetryOptions> options, IMeterFactory meterFactory, ILogger<QueueDepthSampler> logger)
+    public QueueDepthSampler(BrokerConnector connector, IOptions<TopologyOptions> topology, IOptions<TelemetryOptions> options, IMeterFactory meterFactory, TimeProvider time, ILogger<QueueDepthSampler> logger)
     {
+        _time = time;
         ArgumentNullException.ThrowIfNull(meterFactory);
         _connector = connector;
         _topology = topology.Value;
@@ -37,25 +39,16 @@ internal sealed partial class QueueDepthSampler : BackgroundService
             new KeyValuePair<string, object?>("tier", d.Key.Tier))), "{message}", "Messages ready in each mail queue (not those a consumer holds), sampled from the broker.");
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        BrokerRetry.RunAsync("Queue depth sampler", SampleForeverAsync, _time, _logger, stoppingToken);
+
+    private async Task SampleForeverAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(_options.QueueSampleInterval);
+        await using var connection = await _connector.ConnectAsync("queue-depths", stoppingToken).ConfigureAwait(false);
         do
         {
-            try
-            {
-                await using var connection = await _connector.ConnectAsync("queue-depths", stoppingToken).ConfigureAwait(false);
-                do
-                {
-                    await SampleAsync(connection, stoppingToken).ConfigureAwait(false);
-                }
-                while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
-            }
-            catch (Exception e) when (e is not OperationCanceledException && e is not OutOfMemoryException)
-            {
-                // The broker is away or the topology not declared yet: try again next tick.
-                LogSampleFailed(e.Message);
-            }
+            await SampleAsync(connection, stoppingToken).ConfigureAwait(false);
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
@@ -85,9 +78,6 @@ internal sealed partial class QueueDepthSampler : BackgroundService
             }
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Queue depths not sampled: {Error}")]
-    private partial void LogSampleFailed(string error);
 
     private readonly record struct QueueTag(string Kind, string Egress, string Tier);
 }
