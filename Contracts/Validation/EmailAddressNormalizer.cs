@@ -11,6 +11,9 @@ namespace Sluice.Contracts.Validation;
 /// </summary>
 public static partial class EmailAddressNormalizer
 {
+    /// <summary>The longest address SMTP can carry (RFC 5321 path, less its angle brackets).</summary>
+    public const int MaxLength = 254;
+
     private static readonly IdnMapping Idn = new() { UseStd3AsciiRules = true, AllowUnassigned = false };
 
     [GeneratedRegex(ContractPatterns.Address + @"\z", RegexOptions.CultureInvariant)]
@@ -39,8 +42,16 @@ public static partial class EmailAddressNormalizer
             return null;
         }
 
+        string normalized = string.Concat(address.AsSpan(0, at + 1), domain);
+        if (normalized.Length > MaxLength)
+        {
+            // RFC 5321's path holds 256 octets with its angle brackets: longer addresses cannot be sent.
+            error = $"'{PrintableText.Escape(address)}' is longer than {MaxLength} characters";
+            return null;
+        }
+
         error = null;
-        return string.Concat(address.AsSpan(0, at + 1), domain);
+        return normalized;
     }
 
     /// <summary>The lower-case ASCII (punycode) form of a domain, or null when it is not a valid host name.</summary>

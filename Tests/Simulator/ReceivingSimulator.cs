@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using SmtpServer;
+using SmtpServer.Authentication;
 using SmtpServer.ComponentModel;
 
 namespace Sluice.Simulator;
@@ -23,6 +24,7 @@ public sealed class ReceivingSimulator : IAsyncDisposable
     private readonly Task _serving;
     private TaskCompletionSource _changed = NewSignal();
     private int _delivered;
+    private int _sessions;
 
     private ReceivingSimulator(SimulatorOptions options, TimeProvider time)
     {
@@ -36,7 +38,7 @@ public sealed class ReceivingSimulator : IAsyncDisposable
         var policy = new ReplyPolicy(options.Rules, time);
         var serverOptions = new SmtpServerOptionsBuilder()
             .ServerName(options.ServerName)
-            .Endpoint(e => e.Endpoint(new IPEndPoint(IPAddress.Loopback, Port)))
+            .Endpoint(e => e.Endpoint(new IPEndPoint(IPAddress.Loopback, Port)).AllowUnsecureAuthentication(options.Users is not null))
 
             // The SmtpServer package ends a session after this many error replies and appends
             // ", N retry(ies) remaining." to each; a provider's edge does neither, so allow (nearly) unlimited.
@@ -46,7 +48,17 @@ public sealed class ReceivingSimulator : IAsyncDisposable
         services.Add(new RecordingMailboxFilter(policy, this));
         services.Add(new RecordingMessageStore(this));
         services.Add(new NoDelayEndpointListenerFactory());
+        if (options.Users is { } users)
+        {
+            services.Add(new DelegatingUserAuthenticator((user, password) => users.TryGetValue(user, out string? expected) && expected == password));
+        }
+
         var server = new SmtpServer.SmtpServer(serverOptions, services);
+        server.SessionCreated += (_, _) =>
+        {
+            Interlocked.Increment(ref _sessions);
+            Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();
+        };
         _serving = server.StartAsync(_stop.Token);
     }
 
@@ -59,6 +71,9 @@ public sealed class ReceivingSimulator : IAsyncDisposable
 
     /// <summary>Recipients whose message was stored (data stage).</summary>
     public int DeliveredCount => Volatile.Read(ref _delivered);
+
+    /// <summary>SMTP sessions (connections) opened so far, whatever became of them.</summary>
+    public int SessionCount => Volatile.Read(ref _sessions);
 
     public static ReceivingSimulator Start(SimulatorOptions options, TimeProvider? time = null)
     {

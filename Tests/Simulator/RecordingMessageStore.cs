@@ -12,13 +12,15 @@ internal sealed class RecordingMessageStore(ReceivingSimulator simulator) : IMes
 {
     public Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(transaction);
+        string? user = context.Authentication.IsAuthenticated ? context.Authentication.User : null;
         string? messageId = ReadMessageId(buffer);
         var at = simulator.Time.GetUtcNow();
         foreach (var to in transaction.To)
         {
             string recipient = to.AsAddress().ToLowerInvariant();
-            simulator.Record(new ReplyRecord(at, ReplyRecord.DataStage, recipient, to.Host.ToLowerInvariant(), 250, "250 2.0.0 Queued", messageId));
+            simulator.Record(new ReplyRecord(at, ReplyRecord.DataStage, recipient, to.Host.ToLowerInvariant(), 250, "250 2.0.0 Queued", messageId, user));
         }
 
         return Task.FromResult(SmtpResponse.Ok);

@@ -14,6 +14,12 @@ public sealed class SimulatorOptions
     /// <summary>First match wins; see <see cref="DomainRule"/>.</summary>
     public List<DomainRule> Rules { get; set; } = [];
 
+    /// <summary>
+    /// Offer AUTH PLAIN/LOGIN (over plain text, as a test smarthost may) and accept these user → password
+    /// pairs; null does not offer AUTH at all. Every delivery records the user its session authenticated as.
+    /// </summary>
+    public Dictionary<string, string>? Users { get; set; }
+
     /// <summary>Also serve MX records on this DNS port (the command line starts it when set).</summary>
     public DnsOptions? Dns { get; set; }
 }

@@ -76,9 +76,17 @@ internal sealed partial class IntakeConsumer(
         }
 
         _stopping = true;
-        await channel.BasicCancelAsync(tag, noWait: false, CancellationToken.None).ConfigureAwait(false);
-        await _inFlight.WaitIdleAsync(CancellationToken.None).ConfigureAwait(false);
-        await channel.CloseAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await channel.BasicCancelAsync(tag, noWait: false, CancellationToken.None).ConfigureAwait(false);
+            await _inFlight.WaitIdleAsync(CancellationToken.None).ConfigureAwait(false);
+            await channel.CloseAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RabbitMQ.Client.Exceptions.OperationInterruptedException or IOException or OperationCanceledException)
+        {
+            // The broker went away as we stopped: what was not acked is back in mail.intake already.
+            LogNotRoutedDetail(e);
+        }
     }
 
     private async Task HandleAsync(IChannel channel, HopPublisher publisher, BasicDeliverEventArgs delivery)

@@ -56,7 +56,7 @@ internal sealed partial class EgressSchedulerService(
             {
                 return;
             }
-            catch (Exception e) when (e is BrokerUnreachableException or OperationInterruptedException or IOException)
+            catch (Exception e) when (e is BrokerUnreachableException or OperationInterruptedException or IOException or OperationCanceledException)
             {
                 LogBrokerTrouble(egress, e.GetType().Name, Contracts.Validation.PrintableText.Escape(e.Message));
                 LogFailureDetail(e);

@@ -13,8 +13,9 @@ internal sealed class SenderOptionsValidator : IValidateOptions<SenderOptions>
         foreach (var (tenant, domains) in options.Tenants)
         {
             failures.AddRange(domains
-                .Where(d => EmailAddressNormalizer.TryNormalizeDomain(d.Trim()) is null)
-                .Select(d => $"Tenants:{tenant}: '{d}' is not a domain name."));
+                .Select((domain, i) => (domain, i))
+                .Where(d => EmailAddressNormalizer.TryNormalizeDomain(d.domain.Trim()) is null)
+                .Select(d => $"Tenants:{tenant}:{d.i}: '{d.domain}' is not a domain name."));
         }
 
         if (options.Policy == SenderPolicy.Allowlist && options.Tenants.Count == 0)

@@ -38,6 +38,24 @@ public sealed class ConfigurationValidationTests
         Assert.Contains("Broker:PublishTimeout", run.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Limits:Default:Window", "10", "no unit")]
+    [InlineData("Limits:Default:Window", "-10s", "must be between")]
+    [InlineData("Limits:Default:Window", "0s", "must be between")]
+    [InlineData("Limits:Tenants:acme:Window", "10", "no unit")]
+    [InlineData("Retry:MaxAge", "-1d", "must be between")]
+    [InlineData("Broker:Uri", "http://rabbit.example", "amqp")]
+    [InlineData("Broker:Hosts:0", "rabbit:port", "host:port")]
+    [InlineData("Senders:Tenants:acme:0", "not a domain", "not a domain name")]
+    public async Task Run_refuses_a_bad_value_naming_its_key_and_how_to_write_it(string key, string value, string why)
+    {
+        var run = await SluiceCli.RunAsync([new(key, value)], "run");
+        Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
+        Assert.Contains($"sluice: invalid configuration: {key}: ", run.Error, StringComparison.Ordinal);
+        Assert.Contains(why, run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", run.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Publishing_a_file_that_breaks_the_contract_names_the_problem()
     {

@@ -58,6 +58,8 @@ public sealed class SchemaAgreementTests
         Assert.Equal(ContractPatterns.Tenant + "$", (string?)schema["properties"]!["tenant"]!["pattern"]);
         Assert.Equal(ContractPatterns.Egress + "$", (string?)schema["properties"]!["egress"]!["pattern"]);
         Assert.Equal(ContractPatterns.HeaderName + "$", (string?)schema["properties"]!["headers"]!["propertyNames"]!["pattern"]);
+        Assert.Equal(ProtectedHeaders.SchemaPattern, (string?)schema["properties"]!["headers"]!["propertyNames"]!["not"]!["pattern"]);
+        Assert.Equal(ContractPatterns.HeaderValueForbidden, (string?)schema["properties"]!["headers"]!["additionalProperties"]!["not"]!["pattern"]);
         Assert.Equal(ContractPatterns.Address + "$", (string?)schema["$defs"]!["mailbox"]!["properties"]!["address"]!["pattern"]);
         Assert.Equal(ContractPatterns.ContentType + "$", (string?)schema["$defs"]!["attachment"]!["properties"]!["contentType"]!["pattern"]);
     }

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Sluice.Worker.Hosting;
 using Sluice.Worker.Pipeline;
 
@@ -17,14 +19,24 @@ public sealed class InProcessWorker : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<InProcessWorker> StartAsync(IEnumerable<KeyValuePair<string, string?>> configuration)
+    public static async Task<InProcessWorker> StartAsync(IEnumerable<KeyValuePair<string, string?>> configuration, LogCapture? logs = null)
     {
         var builder = SluiceHost.CreateBuilder(configuration);
         builder.AddSluicePipeline();
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
         var host = builder.Build();
         await host.StartAsync();
         return new InProcessWorker(host);
     }
+
+    /// <summary>True while the host runs and none of its background services has failed.</summary>
+    public bool IsHealthy =>
+        !_host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested
+        && !_host.Services.GetServices<IHostedService>().OfType<BackgroundService>().Any(s => s.ExecuteTask?.IsFaulted == true);
 
     /// <summary>A graceful stop, as on SIGTERM.</summary>
     public async Task StopAsync()

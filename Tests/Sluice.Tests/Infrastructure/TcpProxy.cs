@@ -33,6 +33,24 @@ public sealed class TcpProxy : IAsyncDisposable
     /// <summary>From now on nothing is forwarded in either direction; sockets stay open.</summary>
     public void Stall() => _stalled = true;
 
+    /// <summary>
+    /// Ends a stall: the connections that lived through it are cut (what they swallowed is lost, as after a
+    /// long network partition), and new ones are forwarded again.
+    /// </summary>
+    public void Resume()
+    {
+        lock (_connections)
+        {
+            foreach (var connection in _connections)
+            {
+                connection.Dispose();
+            }
+
+            _connections.Clear();
+            _stalled = false;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
@@ -56,26 +74,38 @@ public sealed class TcpProxy : IAsyncDisposable
 
     private async Task AcceptAsync()
     {
-        try
+        while (!_stop.IsCancellationRequested)
         {
-            while (!_stop.IsCancellationRequested)
+            TcpClient client;
+            try
             {
-                var client = await _listener.AcceptTcpClientAsync(_stop.Token).ConfigureAwait(false);
-                var upstream = new TcpClient();
+                client = await _listener.AcceptTcpClientAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return; // stopping
+            }
+
+            var upstream = new TcpClient();
+            try
+            {
                 await upstream.ConnectAsync(_targetHost, _targetPort, _stop.Token).ConfigureAwait(false);
                 lock (_connections)
                 {
+                    // Streams are taken under the lock Resume cuts connections under, so a cut cannot fall in between.
+                    var (clientStream, upstreamStream) = (client.GetStream(), upstream.GetStream());
                     _connections.Add(client);
                     _connections.Add(upstream);
+                    _ = PumpAsync(clientStream, upstreamStream);
+                    _ = PumpAsync(upstreamStream, clientStream);
                 }
-
-                _ = PumpAsync(client.GetStream(), upstream.GetStream());
-                _ = PumpAsync(upstream.GetStream(), client.GetStream());
             }
-        }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-            // stopping
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException or IOException)
+            {
+                // This one connection failed (or the proxy stops): drop it and keep accepting.
+                client.Dispose();
+                upstream.Dispose();
+            }
         }
     }
 
