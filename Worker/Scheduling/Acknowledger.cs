@@ -12,6 +12,12 @@ public sealed class Acknowledger(IChannel channel) : IDisposable
 {
     private readonly SemaphoreSlim _turn = new(1, 1);
 
+    /// <summary>
+    /// False once the channel is gone: its deliveries can no longer be settled (the broker redelivers
+    /// them), so nothing more may be sent for them.
+    /// </summary>
+    public bool IsOpen => channel.IsOpen;
+
     public Task AckAsync(ulong deliveryTag) => SettleAsync(c => c.BasicAckAsync(deliveryTag, multiple: false));
 
     public Task RequeueAsync(ulong deliveryTag) => SettleAsync(c => c.BasicRejectAsync(deliveryTag, requeue: true));

@@ -5,6 +5,7 @@ using RabbitMQ.Client;
 using Sluice.Contracts.Validation;
 using Sluice.Worker.Classification;
 using Sluice.Worker.Delivery;
+using Sluice.Worker.Journal;
 using Sluice.Worker.Retry;
 using Sluice.Worker.Sending;
 using Sluice.Worker.Settlement;
@@ -31,6 +32,7 @@ public sealed partial class EgressDispatcher(
     DomainBacklog backlog,
     HopPublisher publisher,
     Acknowledger acknowledger,
+    DeliveryJournal journal,
     ILogger logger)
 {
     private readonly TimeProvider _time = services.Time;
@@ -59,12 +61,13 @@ public sealed partial class EgressDispatcher(
         activity?.SetTag("sluice.partition", envelope.Partition);
         activity?.SetTag("sluice.attempts", envelope.Attempts);
 
-        if (await SetAsideUnsendableAsync(work, envelope).ConfigureAwait(false) is not { } sendable)
+        if (await SetAsideUnsendableAsync(work, envelope).ConfigureAwait(false) is not { } sendable
+            || await SkipDeliveredAsync(work, sendable).ConfigureAwait(false) is not { } undelivered)
         {
             return;
         }
 
-        envelope = sendable;
+        envelope = undelivered;
 
         while (true)
         {
@@ -136,38 +139,104 @@ public sealed partial class EgressDispatcher(
                     await DelayAsync(work, envelope, envelope.Recipients, slot, slotted: true, envelope.Attempts, null).ConfigureAwait(false);
                     return;
                 case Admission.Granted granted:
-                    SendReport report;
-                    using (granted.Lease)
+                    // Another copy of this message to these recipients is being sent right now (a redelivery beside
+                    // its original): this one waits a little, then the journal says whether anything is left to send.
+                    if (!journal.Index.TryClaim(envelope.Mail.Id, envelope.Recipients))
                     {
-                        MimeMessage message;
-                        try
+                        granted.Lease.Dispose();
+                        await DelayAsync(work, envelope, envelope.Recipients, now, slotted: false, envelope.Attempts, null).ConfigureAwait(false);
+                        return;
+                    }
+
+                    try
+                    {
+                        SendReport? report;
+
+                        // The permits count from the end of the transaction: the lease ends with the send, not with the settling.
+                        using (granted.Lease)
                         {
-                            message = MimeFactory.Create(envelope.Mail);
+                            report = await SendAsync(work, envelope, smtp).ConfigureAwait(false);
                         }
-                        catch (FormatException e)
+
+                        if (report is null)
                         {
-                            LogSettled(work.Properties.MessageId, envelope.Domain, FailureReasons.InvalidMime, e.Message);
-                            Count(envelope, "failed", envelope.Recipients.Count);
-                            await MoveAsync(work, QueueNames.Failed, NextHop.Reason(FailureReasons.InvalidMime, e.Message, _time.GetUtcNow())).ConfigureAwait(false);
                             return;
                         }
 
-                        long started = services.Delivery.SendStarted(egress);
-                        report = await smtp.SendAsync(message, envelope.Mail.From.Address, envelope.Recipients).ConfigureAwait(false);
-                        services.Delivery.SendEnded(egress, started, report.ConnectionFailure is not null);
-                    }
+                        if (report.ConnectionFailure is { } failure)
+                        {
+                            await BackOffAsync(failure, stopping).ConfigureAwait(false);
+                            continue;
+                        }
 
-                    if (report.ConnectionFailure is { } failure)
+                        gate.Succeeded();
+                        await SettleAsync(work, envelope, report).ConfigureAwait(false);
+                        return;
+                    }
+                    finally
                     {
-                        await BackOffAsync(failure, stopping).ConfigureAwait(false);
-                        continue;
+                        journal.Index.Release(envelope.Mail.Id, envelope.Recipients);
                     }
-
-                    gate.Succeeded();
-                    await SettleAsync(work, envelope, report).ConfigureAwait(false);
-                    return;
             }
         }
+    }
+
+    /// <summary>
+    /// One SMTP transaction for the envelope; null when the message was settled without one (its MIME
+    /// cannot be built) or must not be sent (the channel that would settle it is gone: the broker gives
+    /// it to the next consumer, and a send now would only make a duplicate).
+    /// </summary>
+    private async Task<SendReport?> SendAsync(EgressWork work, EgressEnvelope envelope, SmtpConnection smtp)
+    {
+        MimeMessage message;
+        try
+        {
+            message = MimeFactory.Create(envelope.Mail);
+        }
+        catch (FormatException e)
+        {
+            LogSettled(work.Properties.MessageId, envelope.Domain, FailureReasons.InvalidMime, e.Message);
+            Count(envelope, "failed", envelope.Recipients.Count);
+            await MoveAsync(work, QueueNames.Failed, NextHop.Reason(FailureReasons.InvalidMime, e.Message, _time.GetUtcNow())).ConfigureAwait(false);
+            return null;
+        }
+
+        using (message)
+        {
+            if (!acknowledger.IsOpen)
+            {
+                return null;
+            }
+
+            long started = services.Delivery.SendStarted(egress);
+            var report = await smtp.SendAsync(message, envelope.Mail.From.Address, envelope.Recipients).ConfigureAwait(false);
+            services.Delivery.SendEnded(egress, started, report.ConnectionFailure is not null);
+            return report;
+        }
+    }
+
+    /// <summary>
+    /// Recipients the journal shows this message delivered to are not sent it again (a repeated publish,
+    /// a redelivery after a crash or a lost ack): counted as <c>duplicate</c>. Returns the envelope of the
+    /// rest, or null when none is left (then the copy is acked).
+    /// </summary>
+    private async Task<EgressEnvelope?> SkipDeliveredAsync(EgressWork work, EgressEnvelope envelope)
+    {
+        var undelivered = envelope.Recipients.Where(r => !journal.Index.WasDelivered(envelope.Mail.Id, r)).ToList();
+        if (undelivered.Count == envelope.Recipients.Count)
+        {
+            return envelope;
+        }
+
+        Count(envelope, "duplicate", envelope.Recipients.Count - undelivered.Count);
+        LogDuplicate(work.Properties.MessageId, envelope.Domain, envelope.Recipients.Count - undelivered.Count);
+        if (undelivered.Count > 0)
+        {
+            return envelope with { Recipients = undelivered };
+        }
+
+        await acknowledger.AckAsync(work.DeliveryTag).ConfigureAwait(false);
+        return null;
     }
 
     /// <summary>
@@ -255,6 +324,10 @@ public sealed partial class EgressDispatcher(
         if (report.Accepted.Count > 0)
         {
             limiters.Delivered(envelope.Partition);
+
+            // Recorded before anything is acked: from here on no copy of this message reaches these recipients again.
+            await journal.RecordAsync(new JournalRecord(envelope.Mail.Id, envelope.Mail.Tenant, envelope.Partition, report.Accepted,
+                _time.GetUtcNow().ToUnixTimeMilliseconds(), attempts)).ConfigureAwait(false);
         }
 
         await Task.WhenAll(hops).ConfigureAwait(false);
@@ -387,6 +460,9 @@ public sealed partial class EgressDispatcher(
 
     private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) =>
         a is null ? b : b is null ? a : a > b ? a : b;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Message {MessageId} to {Domain}: {Count} recipients already had it (delivery journal); not sent again.")]
+    private partial void LogDuplicate(string? messageId, string domain, int count);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Message {MessageId} to {Domain}: {Accepted} accepted, {Refused} refused.")]
     private partial void LogSent(string? messageId, string domain, int accepted, int refused);

@@ -41,7 +41,7 @@ internal sealed partial class EgressSchedulerService(
                 if (await TryTakeLeaseAsync(connection, egress, stoppingToken).ConfigureAwait(false))
                 {
                     announcedStandby = false;
-                    var session = new EgressSession(egress, connection, services, limits, smtp, scheduler, broker, topology.Value.EgressDeliveryLimit, logger);
+                    var session = new EgressSession(egress, connection, services, limits, smtp, scheduler, broker, topology.Value, logger);
                     await session.RunAsync(stoppingToken).ConfigureAwait(false);
                     continue;
                 }

@@ -6,6 +6,7 @@ using RabbitMQ.Client.Events;
 using Sluice.Contracts.Validation;
 using Sluice.Worker.Broker;
 using Sluice.Worker.Delivery;
+using Sluice.Worker.Journal;
 using Sluice.Worker.Control;
 using Sluice.Worker.Sending;
 using Sluice.Worker.Settlement;
@@ -28,9 +29,10 @@ internal sealed partial class EgressSession(
     IOptions<SmtpOptions> smtp,
     IOptions<SchedulerOptions> scheduler,
     IOptions<BrokerOptions> broker,
-    int deliveryLimit,
+    TopologyOptions topology,
     ILogger logger)
 {
+    private readonly int _deliveryLimit = topology.EgressDeliveryLimit;
     private volatile bool _stopping;
 
     public async Task RunAsync(CancellationToken stoppingToken)
@@ -48,6 +50,8 @@ internal sealed partial class EgressSession(
         var gate = new EgressGate(services.RetryOptions, services.Time);
         var breaker = new EgressBreaker(services.Time);
         await using var publisher = await HopPublisher.CreateAsync(connection, broker.Value.PublishTimeout, stoppingToken).ConfigureAwait(false);
+        var journal = new DeliveryJournal(egress, publisher, new DeliveryIndex(topology.JournalMaxAge, services.Time));
+        await ReplayJournalAsync(journal, stoppingToken).ConfigureAwait(false);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken).ConfigureAwait(false);
         using var acknowledger = new Acknowledger(channel);
         await channel.BasicQosAsync(0, scheduler.Value.Prefetch, global: false, stoppingToken).ConfigureAwait(false);
@@ -69,7 +73,7 @@ internal sealed partial class EgressSession(
         };
 
         var backlog = new DomainBacklog();
-        var dispatcher = new EgressDispatcher(egress, services, limiters, planner, gate, breaker, backlog, publisher, acknowledger, logger);
+        var dispatcher = new EgressDispatcher(egress, services, limiters, planner, gate, breaker, backlog, publisher, acknowledger, journal, logger);
         using var reporting = new CancellationTokenSource();
         var status = new StatusReporter(egress, services, limits.Value, planner, limiters, gate, breaker, backlog, publisher, scheduler.Value.StatusInterval);
         var reporter = status.RunAsync(reporting.Token);
@@ -159,6 +163,32 @@ internal sealed partial class EgressSession(
     }
 
     /// <summary>
+    /// Learns what the previous owners delivered, so no recipient gets a message twice across a takeover. A
+    /// journal that cannot be read is not a reason to stop delivering: the owner goes on without it (and says so).
+    /// </summary>
+    private async Task ReplayJournalAsync(DeliveryJournal journal, CancellationToken stoppingToken)
+    {
+        var since = services.Time.GetUtcNow() - topology.JournalMaxAge;
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            int read = await journal.ReplayAsync(connection, since, TimeSpan.FromMinutes(2), stoppingToken).ConfigureAwait(false);
+            double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+            LogJournalReplayed(egress, read, journal.Index.Count, seconds);
+        }
+        catch (Exception e) when (e is TimeoutException or RabbitMQ.Client.Exceptions.OperationInterruptedException or RabbitMQ.Client.Exceptions.PublishException)
+        {
+            LogJournalUnreadable(egress, e.GetType().Name, PrintableText.Escape(e.Message));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Egress {Egress}: read {Records} delivery journal records ({Pairs} message-recipient pairs) in {Seconds:0.##} s.")]
+    private partial void LogJournalReplayed(string egress, int records, int pairs, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Egress {Egress}: the delivery journal could not be read ({Error}: {Message}); sending without it, so mail sent just before this takeover may be sent again.")]
+    private partial void LogJournalUnreadable(string egress, string error, string message);
+
+    /// <summary>
     /// Not settled: requeue it, unless this was its last try before the queue's delivery limit; then it goes
     /// to <c>mail.failed</c> from here, with the error as its reason's detail, instead of being dead-lettered
     /// by the broker without a word.
@@ -167,13 +197,13 @@ internal sealed partial class EgressSession(
     {
         LogUnsettled(PrintableText.Escape(item.Properties.MessageId, 200), e.GetType().Name, PrintableText.Escape(e.Message));
         LogUnsettledDetail(e);
-        if (!DeliveryLimits.IsLastTry(item.Properties, deliveryLimit))
+        if (!DeliveryLimits.IsLastTry(item.Properties, _deliveryLimit))
         {
             await acknowledger.RequeueAsync(item.DeliveryTag).ConfigureAwait(false);
             return;
         }
 
-        string detail = $"the worker could not settle it in {deliveryLimit} tries; last error: {e.GetType().Name}: {e.Message}";
+        string detail = $"the worker could not settle it in {_deliveryLimit} tries; last error: {e.GetType().Name}: {e.Message}";
         try
         {
             await publisher.PublishAsync(QueueNames.Failed, item.Body,

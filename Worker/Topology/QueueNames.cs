@@ -25,6 +25,12 @@ public static class QueueNames
     /// <summary>Fresh mail for one egress (single active consumer: one scheduler owns the egress).</summary>
     public static string Egress(string egress) => $"mail.egress.{egress}";
 
+    /// <summary>
+    /// The delivery journal of one egress: a stream with one record per SMTP transaction that delivered,
+    /// written before the ack; a new owner replays it so no recipient gets a message id twice.
+    /// </summary>
+    public static string Journal(string egress) => $"mail.journal.{egress}";
+
     /// <summary>The owner's latest status snapshot of one egress (one message; a newer one pushes the older out).</summary>
     public static string Status(string egress) => $"mail.status.{egress}";
 

@@ -28,6 +28,7 @@ public static class SluiceTopology
             queues.Add(new(QueueNames.Egress(egress), SingleActiveConsumer(DeadLetteringToFailed(options.EgressDeliveryLimit))));
             queues.Add(new(QueueNames.Due(egress), SingleActiveConsumer(DeadLetteringToFailed(options.EgressDeliveryLimit))));
             queues.Add(new(QueueNames.Status(egress), LatestOnly()));
+            queues.Add(new(QueueNames.Journal(egress), JournalStream(options.JournalMaxAge)));
             foreach (var tier in options.EffectiveDelayTiers)
             {
                 queues.Add(new(QueueNames.Delay(egress, tier), DelayTier(tier, QueueNames.Due(egress))));
@@ -39,6 +40,17 @@ public static class SluiceTopology
             queues,
             [new BindingDefinition(OutboundWire.Exchange, QueueNames.Intake, IntakeBindingKey)]);
     }
+
+    /// <summary>
+    /// A stream that keeps its records for <paramref name="maxAge"/>; small segments, because a stream
+    /// drops whole segments only, so retention follows the age closely.
+    /// </summary>
+    private static SortedDictionary<string, object> JournalStream(TimeSpan maxAge) => new(StringComparer.Ordinal)
+    {
+        ["x-queue-type"] = "stream",
+        ["x-max-age"] = $"{(long)maxAge.TotalSeconds}s",
+        ["x-stream-max-segment-size-bytes"] = 8L * 1024 * 1024,
+    };
 
     /// <summary>Holds only the newest message: publishing a new one drops the older (status snapshots).</summary>
     private static SortedDictionary<string, object> LatestOnly()

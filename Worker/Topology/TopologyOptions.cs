@@ -35,6 +35,13 @@ public sealed class TopologyOptions
     [Range(1, 1000)]
     public int EgressDeliveryLimit { get; set; } = 20;
 
+    /// <summary>
+    /// How long each egress's delivery journal keeps its records (stream <c>x-max-age</c>). It must cover
+    /// <c>Retry:MaxAge</c>: a message is never sent twice while its record is kept.
+    /// </summary>
+    [Range(typeof(TimeSpan), "01:00:00", "3650.00:00:00")]
+    public TimeSpan JournalMaxAge { get; set; } = TimeSpan.FromDays(3);
+
     /// <summary>The virtual host written into exported definitions.</summary>
     [Required]
     public string ExportVirtualHost { get; set; } = "/";

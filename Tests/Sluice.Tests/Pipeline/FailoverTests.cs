@@ -40,8 +40,9 @@ public sealed class FailoverTests
         await second.WaitForOutputAsync(Owning, HangGuard);
         await simulator.WaitUntilAsync(s => s.DeliveredCount >= mails.Count && RecordAnalysis.Deliveries(s.Records).Count >= mails.Count, HangGuard);
 
-        // Nothing lost: every message reached its recipient. At most the killed owner's in-flight sends
-        // (one per SMTP connection) can have gone out twice: sent, but not yet acked when it died.
+        // Nothing lost: every message reached its recipient. The new owner replays the delivery journal, so
+        // only the killed owner's in-flight sends (one per SMTP connection) can have gone out twice: accepted
+        // by the receiver, but not yet recorded in the journal when it died.
         var deliveries = RecordAnalysis.Deliveries(simulator.Records);
         Assert.Equal(mails.Select(m => m.To[0].Address).Order(), deliveries.Keys.Select(k => k.Recipient).Order());
         Assert.InRange(deliveries.Values.Sum() - deliveries.Count, 0, 4);

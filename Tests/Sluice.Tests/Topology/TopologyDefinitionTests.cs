@@ -21,8 +21,8 @@ public sealed class TopologyDefinitionTests
         Assert.Equal(
         [
             "mail.intake", "mail.failed", "mail.parked", "mail.control",
-            "mail.egress.eu", "mail.egress.eu.due", "mail.status.eu", "mail.delay.eu.5s", "mail.delay.eu.2m",
-            "mail.egress.us", "mail.egress.us.due", "mail.status.us", "mail.delay.us.5s", "mail.delay.us.2m",
+            "mail.egress.eu", "mail.egress.eu.due", "mail.status.eu", "mail.journal.eu", "mail.delay.eu.5s", "mail.delay.eu.2m",
+            "mail.egress.us", "mail.egress.us.due", "mail.status.us", "mail.journal.us", "mail.delay.us.5s", "mail.delay.us.2m",
         ], names);
     }
 
@@ -49,8 +49,10 @@ public sealed class TopologyDefinitionTests
             Assert.Equal("mail.failed", queue.Arguments["x-dead-letter-routing-key"]);
         }
 
-        Assert.All(topology.Queues.Where(q => q.Name != QueueNames.Control), q => Assert.Equal("quorum", q.Arguments["x-queue-type"]));
-        Assert.Equal("stream", topology.Queues.Single(q => q.Name == QueueNames.Control).Arguments["x-queue-type"]);
+        string[] streams = [QueueNames.Control, QueueNames.Journal(QueueNames.DefaultEgress)];
+        Assert.All(topology.Queues.Where(q => !streams.Contains(q.Name)), q => Assert.Equal("quorum", q.Arguments["x-queue-type"]));
+        Assert.All(streams, name => Assert.Equal("stream", topology.Queues.Single(q => q.Name == name).Arguments["x-queue-type"]));
+        Assert.Equal("259200s", topology.Queues.Single(q => q.Name == QueueNames.Journal(QueueNames.DefaultEgress)).Arguments["x-max-age"]);
     }
 
     [Fact]

@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using Sluice.Worker.Settlement;
+using Sluice.Worker.Topology;
+
+namespace Sluice.Worker.Journal;
+
+/// <summary>
+/// An egress's delivery journal (the stream <c>mail.journal.EGRESS</c>) and the owner's index of it.
+/// Every transaction that delivered is recorded in the index at once and in the stream, confirmed,
+/// before the message is acked; a new owner replays the stream's tail into its index before it sends.
+/// What is left is the window between the receiver's 250 and the record's confirm: a crash there can
+/// still send one message twice, at most once per SMTP connection.
+/// </summary>
+public sealed partial class DeliveryJournal(string egress, HopPublisher publisher, DeliveryIndex index)
+{
+    public DeliveryIndex Index => index;
+
+    /// <summary>Records the recipients a transaction delivered: in the index now, in the stream with a confirm.</summary>
+    public async Task RecordAsync(JournalRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        index.Add(record.Id, record.Delivered, record.At);
+        await publisher.PublishAsync(QueueNames.Journal(egress), record.ToJson(),
+            new BasicProperties { Persistent = true, ContentType = "application/json", MessageId = record.Id }, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads every record since <paramref name="since"/> into the index. A stream does not say where it
+    /// ends, so the reader appends a marker of its own and reads until the marker comes by. Returns the
+    /// records read; throws when the journal cannot be read within <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<int> ReplayAsync(IConnection connection, DateTimeOffset since, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        string marker = Guid.NewGuid().ToString("N");
+        int read = 0;
+        var caughtUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await channel.BasicQosAsync(0, 1000, global: false, cancellationToken).ConfigureAwait(false);
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += async (_, delivery) =>
+        {
+            if (JournalRecord.FromJson(delivery.Body.Span) is { } record)
+            {
+                if (record.Marker == marker)
+                {
+                    caughtUp.TrySetResult();
+                }
+                else if (record.Marker is null)
+                {
+                    index.Add(record.Id, record.Delivered, record.At);
+                    read++;
+                }
+            }
+
+            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false).ConfigureAwait(false);
+        };
+        string tag = await channel.BasicConsumeAsync(QueueNames.Journal(egress), autoAck: false, consumerTag: string.Empty, noLocal: false, exclusive: false,
+            arguments: new Dictionary<string, object?> { ["x-stream-offset"] = new AmqpTimestamp(since.ToUnixTimeSeconds()) }, consumer, cancellationToken).ConfigureAwait(false);
+        await publisher.PublishAsync(QueueNames.Journal(egress), new JournalRecord(string.Empty, string.Empty, string.Empty, [], 0, 0, marker).ToJson(),
+            new BasicProperties { Persistent = true, ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+        await caughtUp.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        await channel.BasicCancelAsync(tag, noWait: false, cancellationToken).ConfigureAwait(false);
+        return read;
+    }
+}
