@@ -44,6 +44,12 @@ public sealed class DomainRule
 
     public string TemporaryFailureReply { get; set; } = "451 4.3.0 Temporary failure, please try again later.";
 
+    /// <summary>
+    /// Store the message, then hang up instead of answering the end of DATA (a receiver or filter that
+    /// crashes there): the sender cannot know the message arrived, and it did.
+    /// </summary>
+    public bool HangUpAfterData { get; set; }
+
     public bool Matches(string domain) => Pattern switch
     {
         "*" => true,

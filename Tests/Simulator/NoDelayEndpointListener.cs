@@ -15,6 +15,9 @@ namespace Sluice.Simulator;
 /// </summary>
 internal sealed class NoDelayEndpointListenerFactory : IEndpointListenerFactory
 {
+    /// <summary>The session's TCP connection, in its context's properties: a rule can hang up on the client.</summary>
+    public const string ConnectionKey = "sluice.connection";
+
     public IEndpointListener CreateListener(IEndpointDefinition endpointDefinition)
     {
         ArgumentNullException.ThrowIfNull(endpointDefinition);
@@ -27,8 +30,10 @@ internal sealed class NoDelayEndpointListenerFactory : IEndpointListenerFactory
     {
         public async Task<ISecurableDuplexPipe> GetPipeAsync(ISessionContext context, CancellationToken cancellationToken)
         {
+            ArgumentNullException.ThrowIfNull(context);
             var client = await listener.AcceptTcpClientAsync(cancellationToken).ConfigureAwait(false);
             client.NoDelay = true;
+            context.Properties[ConnectionKey] = client;
             return new PlainPipe(client);
         }
 

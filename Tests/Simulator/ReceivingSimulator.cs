@@ -46,7 +46,7 @@ public sealed class ReceivingSimulator : IAsyncDisposable
             .Build();
         var services = new ServiceProvider();
         services.Add(new RecordingMailboxFilter(policy, this));
-        services.Add(new RecordingMessageStore(this));
+        services.Add(new RecordingMessageStore(this, policy));
         services.Add(new NoDelayEndpointListenerFactory());
         if (options.Users is { } users)
         {

@@ -8,7 +8,7 @@ using SmtpServer.Storage;
 namespace Sluice.Simulator;
 
 /// <summary>Accepts every message whose recipients were accepted and records one delivery per recipient.</summary>
-internal sealed class RecordingMessageStore(ReceivingSimulator simulator) : IMessageStore
+internal sealed class RecordingMessageStore(ReceivingSimulator simulator, ReplyPolicy policy) : IMessageStore
 {
     public Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
     {
@@ -21,6 +21,13 @@ internal sealed class RecordingMessageStore(ReceivingSimulator simulator) : IMes
         {
             string recipient = to.AsAddress().ToLowerInvariant();
             simulator.Record(new ReplyRecord(at, ReplyRecord.DataStage, recipient, to.Host.ToLowerInvariant(), 250, "250 2.0.0 Queued", messageId, user));
+        }
+
+        if (transaction.To.Any(to => policy.HangsUpAfterData(to.Host))
+            && context.Properties.TryGetValue(NoDelayEndpointListenerFactory.ConnectionKey, out object? connection))
+        {
+            // Stored, but the connection is cut before the reply: the sender cannot know.
+            ((System.Net.Sockets.TcpClient)connection).Client.Close(0);
         }
 
         return Task.FromResult(SmtpResponse.Ok);

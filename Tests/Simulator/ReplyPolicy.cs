@@ -12,9 +12,13 @@ public sealed class ReplyPolicy(IReadOnlyList<DomainRule> rules, TimeProvider ti
     private readonly Dictionary<string, int> _throttles = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _attempts = new(StringComparer.Ordinal);
 
+    /// <summary>True when the first rule matching <paramref name="domain"/> hangs up after DATA.</summary>
+    public bool HangsUpAfterData(string domain) => rules.FirstOrDefault(r => r.Matches(domain))?.HangUpAfterData == true;
+
     /// <summary>Returns the reply and the partition the recipient counts in.</summary>
     /// <param name="recipient">The RCPT TO address.</param>
     /// <param name="acceptedInTransaction">Recipients this transaction already has (for <see cref="DomainRule.MaxRecipientsPerTransaction"/>).</param>
+
     public (SimulatedReply Reply, string Partition) Decide(string recipient, int acceptedInTransaction = 0)
     {
         ArgumentNullException.ThrowIfNull(recipient);

@@ -16,7 +16,8 @@ public sealed record EgressEnvelope(
     DateTimeOffset AcceptedAt,
     DateTimeOffset? NotBefore,
     bool Slotted,
-    string? Provider = null)
+    string? Provider = null,
+    int Uncertain = 0)
 {
     /// <summary>The limit partition: the provider when one is known, else the domain.</summary>
     public string Partition => Scheduling.Partitions.Key(Domain, Provider);
@@ -70,7 +71,8 @@ public sealed record EgressEnvelope(
                 DateTimeOffset.FromUnixTimeMilliseconds(acceptedAt.Value),
                 notBefore is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(notBefore.Value),
                 MailHeaders.GetLong(headers, MailHeaders.Slotted) == 1,
-                MailHeaders.GetString(headers, MailHeaders.Provider));
+                MailHeaders.GetString(headers, MailHeaders.Provider),
+                (int)(MailHeaders.GetLong(headers, MailHeaders.Uncertain) ?? 0));
         }
         catch (JsonException e)
         {

@@ -38,4 +38,7 @@ public static class FailureReasons
     /// moved it itself on the last try; the broker's own dead-lettering at the limit reads the same).
     /// </summary>
     public const string DeliveryLimit = "delivery-limit";
+
+    /// <summary>The connection failed after the receiver accepted recipients, more often than <c>Retry:UncertainRetries</c> allows; parked.</summary>
+    public const string UncertainDelivery = "uncertain-delivery";
 }

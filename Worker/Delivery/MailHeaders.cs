@@ -29,6 +29,9 @@ public static class MailHeaders
     /// <summary>When intake accepted the message (Unix milliseconds): the retry budget counts from here.</summary>
     public const string AcceptedAt = "sluice-accepted-at";
 
+    /// <summary>Sends of this message whose outcome was lost (see <c>Retry:UncertainRetries</c>).</summary>
+    public const string Uncertain = "sluice-uncertain";
+
     /// <summary>Do not try before this time (Unix milliseconds).</summary>
     public const string NotBefore = "sluice-not-before";
 

@@ -11,6 +11,14 @@ public sealed class RetryOptions
     [Range(1, 1000)]
     public int MaxAttempts { get; set; } = 30;
 
+    /// <summary>
+    /// Sends of one message whose outcome was lost (the connection failed after the server accepted a
+    /// recipient, e.g. a hang-up after DATA) that are tried again before it is parked with reason
+    /// <c>uncertain-delivery</c>: each try may deliver a duplicate, so the budget is small.
+    /// </summary>
+    [Range(0, 10)]
+    public int UncertainRetries { get; set; } = 1;
+
     /// <summary>Time since intake after which a message still not delivered is parked.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(2);

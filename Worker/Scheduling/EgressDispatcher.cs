@@ -163,6 +163,12 @@ public sealed partial class EgressDispatcher(
                             return;
                         }
 
+                        if (report.Uncertain is { } lost)
+                        {
+                            await UncertainAsync(work, envelope, lost).ConfigureAwait(false);
+                            return;
+                        }
+
                         if (report.ConnectionFailure is { } failure)
                         {
                             await BackOffAsync(failure, stopping).ConfigureAwait(false);
@@ -179,6 +185,35 @@ public sealed partial class EgressDispatcher(
                     }
             }
         }
+    }
+
+    /// <summary>
+    /// The data may have been delivered, but the reply was lost: an attempt of this message, never a smarthost
+    /// outage to retry at once (a receiver that hangs up after DATA would get the message again and again).
+    /// Tried again after the retry back-off while <c>Retry:UncertainRetries</c> allows; then parked.
+    /// </summary>
+    private async Task UncertainAsync(EgressWork work, EgressEnvelope envelope, Exception lost)
+    {
+        int uncertain = envelope.Uncertain + 1;
+        int attempts = envelope.Attempts + 1;
+        string detail = $"the connection failed after the receiver accepted the recipients ({lost.GetType().Name}: {lost.Message}); the message may have been delivered";
+        Count(envelope, "uncertain", envelope.Recipients.Count);
+        if (uncertain > services.Retry.UncertainRetries)
+        {
+            LogSettled(work.Properties.MessageId, envelope.Domain, FailureReasons.UncertainDelivery, detail);
+            Count(envelope, "parked", envelope.Recipients.Count);
+            await PublishCopyAsync(work, QueueNames.Parked, envelope.Recipients,
+                [.. NextHop.Reason(FailureReasons.UncertainDelivery, $"{uncertain} sends with no reply; last: {detail}", _time.GetUtcNow()), new(MailHeaders.Attempts, (long)attempts)]).ConfigureAwait(false);
+        }
+        else
+        {
+            LogUncertain(work.Properties.MessageId, envelope.Domain, uncertain, services.Retry.UncertainRetries);
+            var decision = services.RetryPolicy.Next(attempts, envelope.AcceptedAt, envelope.Mail.NotAfter, Random.Shared);
+            await PublishDelayedCopyAsync(work, envelope, envelope.Recipients, decision.At ?? _time.GetUtcNow(), slotted: false, attempts, detail,
+                [new(MailHeaders.Uncertain, (long)uncertain)]).ConfigureAwait(false);
+        }
+
+        await acknowledger.AckAsync(work.DeliveryTag).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -417,11 +452,13 @@ public sealed partial class EgressDispatcher(
     }
 
     /// <summary>The one way into the delay tiers: picks the tier for the wait and counts the copy as waiting for its partition.</summary>
-    private Task PublishDelayedCopyAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, DateTimeOffset notBefore, bool slotted, int attempts, string? reply)
+    private Task PublishDelayedCopyAsync(
+        EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, DateTimeOffset notBefore, bool slotted, int attempts, string? reply,
+        KeyValuePair<string, object?>[]? extraHeaders = null)
     {
         backlog.Left(envelope.Partition);
         var tier = services.Tiers.For(notBefore - _time.GetUtcNow());
-        return PublishCopyAsync(work, QueueNames.Delay(egress, tier), recipients, DelayHeaders(notBefore, slotted, attempts, reply));
+        return PublishCopyAsync(work, QueueNames.Delay(egress, tier), recipients, [.. DelayHeaders(notBefore, slotted, attempts, reply), .. extraHeaders ?? []]);
     }
 
     private static KeyValuePair<string, object?>[] DelayHeaders(DateTimeOffset notBefore, bool slotted, int attempts, string? reply) =>
@@ -460,6 +497,9 @@ public sealed partial class EgressDispatcher(
 
     private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) =>
         a is null ? b : b is null ? a : a > b ? a : b;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} to {Domain}: the connection failed after the receiver accepted it ({Uncertain} of {Retries} uncertain sends allowed); trying again after the back-off.")]
+    private partial void LogUncertain(string? messageId, string domain, int uncertain, int retries);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Message {MessageId} to {Domain}: {Count} recipients already had it (delivery journal); not sent again.")]
     private partial void LogDuplicate(string? messageId, string domain, int count);

@@ -13,7 +13,20 @@ internal sealed class RecipientTrackingSmtpClient : SmtpClient
 
     public IReadOnlyList<(string Recipient, SmtpResponse Response)> Refused => _refused;
 
-    public void BeginTransaction() => _refused.Clear();
+    /// <summary>Recipients the server accepted in this transaction so far: once there is one, DATA may have been delivered.</summary>
+    public int Accepted { get; private set; }
+
+    public void BeginTransaction()
+    {
+        _refused.Clear();
+        Accepted = 0;
+    }
+
+    protected override void OnRecipientAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response)
+    {
+        Accepted++;
+        base.OnRecipientAccepted(message, mailbox, response);
+    }
 
     protected override void OnRecipientNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response)
     {

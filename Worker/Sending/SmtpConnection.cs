@@ -67,7 +67,10 @@ public sealed class SmtpConnection(SmtpOptions options) : IAsyncDisposable
         catch (Exception e) when (SmarthostException.IsConnectionFailure(e))
         {
             await DropAsync().ConfigureAwait(false);
-            return SendReport.ConnectionFailed(SmarthostException.From(e));
+
+            // Before any recipient was accepted nothing can have been delivered: the smarthost failed. After, the
+            // data may have arrived and only the reply was lost: the outcome is uncertain, an attempt of this message.
+            return client.Accepted > 0 ? SendReport.UncertainOutcome(e) : SendReport.ConnectionFailed(SmarthostException.From(e));
         }
     }
 
