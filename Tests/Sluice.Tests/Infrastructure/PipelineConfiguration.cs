@@ -11,7 +11,14 @@ public static class PipelineConfiguration
 
     public static List<KeyValuePair<string, string?>> For(TestBroker broker, FixedPort smarthost, params (string Key, string Value)[] extra)
     {
-        var settings = new List<KeyValuePair<string, string?>>(broker.Configuration)
+        ArgumentNullException.ThrowIfNull(broker);
+        return For(broker.Configuration, smarthost, extra);
+    }
+
+    /// <summary>For a broker of the test's own (a TLS node, a cluster): its settings are given as configuration.</summary>
+    public static List<KeyValuePair<string, string?>> For(IEnumerable<KeyValuePair<string, string?>> broker, FixedPort smarthost, params (string Key, string Value)[] extra)
+    {
+        var settings = new List<KeyValuePair<string, string?>>(broker)
         {
             new("Logging:LogLevel:Default", "Warning"),
             new("Smtp:Host", "127.0.0.1"),
