@@ -63,9 +63,12 @@ internal sealed class BenchBroker : IAsyncDisposable
             .Sum(q => q.TryGetProperty("messages", out var m) ? m.GetInt64() : 0);
     }
 
-    /// <summary>Queues that hold mail: not <c>mail.status.*</c> snapshots or the <c>mail.control</c> stream.</summary>
+    /// <summary>Queues that hold mail: not <c>mail.status.*</c> snapshots, the <c>mail.control</c> stream or the delivery journals.</summary>
     public static bool IsMailQueue(string name) =>
-        !name.StartsWith("mail.status.", StringComparison.Ordinal) && name != "mail.control";
+        !name.StartsWith("mail.status.", StringComparison.Ordinal) && name != "mail.control" && !IsJournal(name);
+
+    /// <summary>A delivery journal stream: one record per delivering SMTP transaction.</summary>
+    public static bool IsJournal(string name) => name.StartsWith("mail.journal.", StringComparison.Ordinal);
 
     /// <summary>Messages in one queue of the vhost.</summary>
     public async Task<long> QueuedAsync(string queue)

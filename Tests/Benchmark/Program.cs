@@ -46,6 +46,7 @@ root.SetAction(async (parse, _) =>
     }
 
     await output.WriteLineAsync($"churn (worker publishes/deliv.)  {shaping.Churn,8:0.00}   printed");
+    await output.WriteLineAsync($"journal records / delivery       {shaping.JournalRecords,8:0.00}   printed (one per delivering transaction, plus a replay marker per takeover)");
     await output.WriteLineAsync($"refused replies (throttles)      {shaping.RefusedReplies,8}   0");
     await output.WriteLineAsync($"loss / duplicates                {shaping.Lost,4} / {shaping.Duplicates}   0 / 0   ({shaping.Delivered}/{shaping.Published} delivered)");
     return 0;

@@ -54,6 +54,7 @@ internal static class ShapingPhase
 
         // Churn counts mail hops only: not the producer's publishes into intake, nor status snapshots.
         long workerPublishes = entered.Where(e => BenchBroker.IsMailQueue(e.Key) && e.Key != "mail.intake").Sum(e => e.Value);
+        long journalRecords = entered.Where(e => BenchBroker.IsJournal(e.Key)).Sum(e => e.Value);
         await output.WriteLineAsync("  messages entering each queue: " + string.Join(", ", entered.Where(e => e.Value > 0).OrderByDescending(e => e.Value).Select(e => $"{e.Key} {e.Value}")));
 
         var records = simulator.Records.ToList();
@@ -71,10 +72,11 @@ internal static class ShapingPhase
             perPartition.Min(p => p.Utilization),
             perPartition.Average(p => p.Utilization),
             workerPublishes / (double)deliveries.Count,
-            total - deliveries.Count - stillQueued);
+            total - deliveries.Count - stillQueued,
+            journalRecords / (double)deliveries.Count);
     }
 }
 
 internal sealed record ShapingResult(
     int Published, int Delivered, int Duplicates, int RefusedReplies,
-    double WorstFidelity, double WorstUtilization, double MeanUtilization, double Churn, long Lost);
+    double WorstFidelity, double WorstUtilization, double MeanUtilization, double Churn, long Lost, double JournalRecords);

@@ -305,6 +305,7 @@ public sealed partial class EgressDispatcher(
             var classification = group.Key;
             var recipients = group.Select(r => r.Recipient).ToList();
             string detail = classification.Reply.ToString();
+            string shown = PrintableText.Escape(detail, 1000);
             Count(envelope, classification.Outcome switch
             {
                 DeliveryOutcome.SplitAndRetry => "split",
@@ -320,7 +321,7 @@ public sealed partial class EgressDispatcher(
                     var coolUntil = _time.GetUtcNow() + (classification.CoolDown ?? services.Retry.ThrottleCoolDown);
                     planner.CoolDown(envelope.Partition, coolUntil);
                     limiters.Throttled(envelope.Partition);
-                    LogThrottled(envelope.Partition, detail, coolUntil);
+                    LogThrottled(envelope.Partition, shown, coolUntil);
                     // A throttle is about the rate, not this message: it goes back onto the partition's slot plan
                     // (after the cool-down, at the cut rate) rather than on an exponential backoff.
                     hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, earliest: coolUntil, onSlot: true));
@@ -339,7 +340,7 @@ public sealed partial class EgressDispatcher(
                     var suspendedUntil = _time.GetUtcNow() + (classification.CoolDown ?? services.Retry.BanSuspension);
                     if (breaker.Trip(suspendedUntil))
                     {
-                        LogBanned(egress, detail, suspendedUntil);
+                        LogBanned(egress, shown, suspendedUntil);
                         services.Scheduling.Suspended(egress);
                     }
 
@@ -507,8 +508,12 @@ public sealed partial class EgressDispatcher(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Message {MessageId} to {Domain}: {Accepted} accepted, {Refused} refused.")]
     private partial void LogSent(string? messageId, string domain, int accepted, int refused);
 
+    /// <summary>Receivers' replies and producers' ids reach the log escaped: a multi-line reply must not forge log lines.</summary>
+    private void LogSettled(string? messageId, string domain, string reason, string? detail) =>
+        LogSettledEscaped(PrintableText.Escape(messageId, 200), domain, reason, PrintableText.Escape(detail, 1000));
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} to {Domain}: {Reason}: {Detail}")]
-    private partial void LogSettled(string? messageId, string domain, string reason, string? detail);
+    private partial void LogSettledEscaped(string messageId, string domain, string reason, string detail);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Egress {Egress} is BANNED by a receiver ({Reply}). Every send of this egress stops until {Until:O} (or `sluice resume egress:{Egress}`); no mail is failed, all of it waits.")]
     private partial void LogBanned(string egress, string reply, DateTimeOffset until);

@@ -23,10 +23,14 @@ internal sealed class QueueDepthSampler : BackgroundService
     private readonly TelemetryOptions _options;
     private readonly ILogger<QueueDepthSampler> _logger;
     private readonly TimeProvider _time;
+    private readonly ReadinessState _readiness;
     private readonly ConcurrentDictionary<QueueTag, long> _depths = new();
 
-    public QueueDepthSampler(BrokerConnector connector, IOptions<TopologyOptions> topology, IOptions<TelemetryOptions> options, IMeterFactory meterFactory, TimeProvider time, ILogger<QueueDepthSampler> logger)
+    public QueueDepthSampler(
+        BrokerConnector connector, IOptions<TopologyOptions> topology, IOptions<TelemetryOptions> options, IMeterFactory meterFactory,
+        ReadinessState readiness, TimeProvider time, ILogger<QueueDepthSampler> logger)
     {
+        _readiness = readiness;
         _time = time;
         ArgumentNullException.ThrowIfNull(meterFactory);
         _connector = connector;
@@ -44,6 +48,7 @@ internal sealed class QueueDepthSampler : BackgroundService
 
     private async Task SampleForeverAsync(CancellationToken stoppingToken)
     {
+        await _readiness.Declared.WaitAsync(stoppingToken).ConfigureAwait(false);
         using var timer = new PeriodicTimer(_options.QueueSampleInterval);
         await using var connection = await _connector.ConnectAsync("queue-depths", stoppingToken).ConfigureAwait(false);
         do
