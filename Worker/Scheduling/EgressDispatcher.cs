@@ -148,6 +148,20 @@ public sealed partial class EgressDispatcher(
                         return;
                     }
 
+                    if (envelope.Recipients.Any(r => journal.Index.WasDelivered(envelope.Mail.Id, r)))
+                    {
+                        // Another copy delivered to some of them since this one was read: only the rest is sent, if any.
+                        granted.Lease.Dispose();
+                        journal.Index.Release(envelope.Mail.Id, envelope.Recipients);
+                        if (await SkipDeliveredAsync(work, envelope).ConfigureAwait(false) is not { } rest)
+                        {
+                            return;
+                        }
+
+                        envelope = rest;
+                        continue;
+                    }
+
                     try
                     {
                         SendReport? report;
