@@ -1,7 +1,8 @@
-using Microsoft.Extensions.Logging;
+using System.Diagnostics;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using Sluice.Worker.Settlement;
+using Sluice.Worker.Telemetry;
 using Sluice.Worker.Topology;
 
 namespace Sluice.Worker.Journal;
@@ -13,7 +14,7 @@ namespace Sluice.Worker.Journal;
 /// What is left is the window between the receiver's 250 and the record's confirm: a crash there can
 /// still send one message twice, at most once per SMTP connection.
 /// </summary>
-public sealed partial class DeliveryJournal(string egress, HopPublisher publisher, DeliveryIndex index)
+public sealed class DeliveryJournal(string egress, HopPublisher publisher, DeliveryIndex index, DeliveryTelemetry telemetry)
 {
     public DeliveryIndex Index => index;
 
@@ -22,8 +23,10 @@ public sealed partial class DeliveryJournal(string egress, HopPublisher publishe
     {
         ArgumentNullException.ThrowIfNull(record);
         index.Add(record.Id, record.Delivered, record.At);
+        long started = Stopwatch.GetTimestamp();
         await publisher.PublishAsync(QueueNames.Journal(egress), record.ToJson(),
             new BasicProperties { Persistent = true, ContentType = "application/json", MessageId = record.Id }, CancellationToken.None).ConfigureAwait(false);
+        telemetry.JournalWritten(egress, Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
     /// <summary>

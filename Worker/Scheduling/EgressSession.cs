@@ -50,7 +50,7 @@ internal sealed partial class EgressSession(
         var gate = new EgressGate(services.RetryOptions, services.Time);
         var breaker = new EgressBreaker(services.Time);
         await using var publisher = await HopPublisher.CreateAsync(connection, broker.Value.PublishTimeout, stoppingToken).ConfigureAwait(false);
-        var journal = new DeliveryJournal(egress, publisher, new DeliveryIndex(topology.JournalMaxAge, services.Time));
+        var journal = new DeliveryJournal(egress, publisher, new DeliveryIndex(topology.JournalMaxAge, services.Time), services.Delivery);
         await ReplayJournalAsync(journal, stoppingToken).ConfigureAwait(false);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken).ConfigureAwait(false);
         using var acknowledger = new Acknowledger(channel);
