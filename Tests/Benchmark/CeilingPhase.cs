@@ -7,7 +7,7 @@ using Sluice.Worker.Sending;
 namespace Sluice.Benchmark;
 
 /// <summary>
-/// DESIGN.md §3 ceiling: Sluice's unlimited drain rate through the broker ÷ a raw MailKit send loop of
+/// The ceiling: Sluice's unlimited drain rate through the broker ÷ a raw MailKit send loop of
 /// the same concurrency to the same simulator, both measured in this run on this machine.
 /// </summary>
 internal static class CeilingPhase

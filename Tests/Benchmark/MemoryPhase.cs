@@ -9,7 +9,7 @@ using Sluice.Worker.Topology;
 namespace Sluice.Benchmark;
 
 /// <summary>
-/// DESIGN.md §3 memory: the worker's resident memory (a separate <c>sluice run</c> process) once it has
+/// Memory: the worker's resident memory (a separate <c>sluice run</c> process) once it has
 /// taken in a backlog that cannot drain (1,000 domains limited to one message an hour): the backlog
 /// lives in the broker, so the worker's memory should not grow with it.
 /// </summary>

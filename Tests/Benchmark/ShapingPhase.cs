@@ -8,7 +8,7 @@ namespace Sluice.Benchmark;
 
 /// <summary>
 /// A backlog over many limited domains: fidelity and utilization per domain, churn, and loss, all from
-/// the simulator's record and the broker's own counters (DESIGN.md §3).
+/// the simulator's record and the broker's own counters (README, Measured figures).
 /// </summary>
 internal static class ShapingPhase
 {

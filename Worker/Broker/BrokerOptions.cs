@@ -51,7 +51,7 @@ public sealed class BrokerOptions
 
     public BrokerTlsOptions Tls { get; set; } = new();
 
-    /// <summary>Deadline of one publish including its confirm (see DESIGN.md §5).</summary>
+    /// <summary>Deadline of one publish including its confirm (a confirm can hang across a broker restart).</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

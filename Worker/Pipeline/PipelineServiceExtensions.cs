@@ -16,7 +16,7 @@ namespace Sluice.Worker.Pipeline;
 
 public static class PipelineServiceExtensions
 {
-    /// <summary>The drain pipeline (DESIGN.md §2): topology at start, intake, and one scheduler contest per egress.</summary>
+    /// <summary>The drain pipeline: topology at start, intake, and one scheduler contest per egress.</summary>
     public static IHostApplicationBuilder AddSluicePipeline(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);

@@ -16,7 +16,7 @@ using Sluice.Worker.Topology;
 namespace Sluice.Worker.Scheduling;
 
 /// <summary>
-/// Decides and settles one egress message (DESIGN.md §2): wait (delay tier) if it is not due, if its
+/// Decides and settles one egress message: wait (delay tier) if it is not due, if its
 /// domain is cooling down or over budget; otherwise send it, classify each recipient's reply, and
 /// settle: publish what is left to do (delay tier, <c>mail.failed</c>, <c>mail.parked</c>) with
 /// confirms, then ack. An over-budget message never holds a prefetch slot waiting: it leaves for the

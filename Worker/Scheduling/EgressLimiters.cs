@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace Sluice.Worker.Scheduling;
 
 /// <summary>
-/// The limit chain of one egress (DESIGN.md §2): per partition (provider or domain) a concurrency
+/// The limit chain of one egress: per partition (provider or domain) a concurrency
 /// limiter (a System.Threading.RateLimiting partition) and an exact sliding window; then the client
 /// tenant's window, then the egress-wide minute and day. Permits are recipients. A send needs every
 /// level at once: all are asked under one lock before any is taken, so a refusal by one level costs

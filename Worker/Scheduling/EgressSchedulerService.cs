@@ -13,7 +13,7 @@ namespace Sluice.Worker.Scheduling;
 /// Runs, for every egress, the contest for its ownership: the worker that holds the egress's lease (an
 /// exclusive queue, which the broker deletes when its connection dies) schedules and sends; the others
 /// stand by and ask again every <see cref="SchedulerOptions.LeaseRetryInterval"/>. One owner per egress
-/// means every limit is exact with any number of replicas (DESIGN.md §2).
+/// means every limit is exact with any number of replicas.
 /// </summary>
 internal sealed partial class EgressSchedulerService(
     BrokerConnector connector,

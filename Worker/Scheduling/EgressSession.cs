@@ -17,7 +17,7 @@ namespace Sluice.Worker.Scheduling;
 
 /// <summary>
 /// One tenure as the owner of an egress: consume its due and fresh queues, hand deliveries to one
-/// sender per SMTP connection, and on shutdown drain in order (DESIGN.md §4, Wolverine): stop
+/// sender per SMTP connection, and on shutdown drain in order (as Wolverine's RabbitMQ consumer does): stop
 /// consuming, requeue what was not started, finish the sends in flight, settle, close.
 /// Ends when stopping is requested or the broker connection is lost.
 /// </summary>

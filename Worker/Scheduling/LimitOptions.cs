@@ -51,7 +51,7 @@ public sealed class LimitOptions
 
     /// <summary>
     /// When a worker takes over an egress, it treats every window as full for one window length, because
-    /// the previous owner may have used them just before it died (DESIGN.md §2).
+    /// the previous owner may have used them just before it died.
     /// </summary>
     public bool HoldWindowsOnTakeover { get; set; } = true;
 

@@ -5,7 +5,7 @@ using Sluice.Worker.Scheduling;
 namespace Sluice.Worker.Telemetry;
 
 /// <summary>
-/// Bounded cardinality for the <c>domain</c> tag (DESIGN.md §4): the first
+/// Bounded cardinality for the <c>domain</c> tag (OpenTelemetry's guidance on tag cardinality): the first
 /// <see cref="TelemetryOptions.MaxDomainTags"/> distinct domains keep their name, every later one is
 /// <c>other</c>. A first-seen policy rather than a ranking, because a tag value that changes with
 /// ranking would split one domain's series in two. Provider partitions are always named: there are few.

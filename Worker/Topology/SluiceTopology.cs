@@ -3,7 +3,7 @@ using Sluice.Contracts.Publishing;
 namespace Sluice.Worker.Topology;
 
 /// <summary>
-/// The one place that decides the broker topology (DESIGN.md §2). All queues are quorum queues
+/// The one place that decides the broker topology. All queues are quorum queues
 /// (replicated, durable, with delivery counting). Internal hops use the default exchange with the queue
 /// name as routing key, so only the producer-facing exchange exists as an object of its own.
 /// </summary>
@@ -76,7 +76,7 @@ public static class SluiceTopology
         return arguments;
     }
 
-    /// <summary>One scheduler owns an egress; standbys take over when it dies (DESIGN.md §2).</summary>
+    /// <summary>One scheduler owns an egress; standbys take over when it dies.</summary>
     private static SortedDictionary<string, object> SingleActiveConsumer(SortedDictionary<string, object> arguments)
     {
         arguments["x-single-active-consumer"] = true;
