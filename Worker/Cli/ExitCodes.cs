@@ -11,6 +11,9 @@ public static class ExitCodes
     /// <summary>The input or the configuration is wrong; trying again will not help.</summary>
     public const int InvalidInput = 2;
 
+    /// <summary>What was looked for (<c>sluice find</c>) is not known.</summary>
+    public const int NotFound = 3;
+
     /// <summary>The worker stopped because a part of it failed for good (a defect): restart it, and report the log.</summary>
     public const int Failed = 70;
 }

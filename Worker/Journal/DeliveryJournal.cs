@@ -30,13 +30,24 @@ public sealed class DeliveryJournal(string egress, HopPublisher publisher, Deliv
     }
 
     /// <summary>
-    /// Reads every record since <paramref name="since"/> into the index. A stream does not say where it
-    /// ends, so the reader appends a marker of its own and reads until the marker comes by. Returns the
-    /// records read; throws when the journal cannot be read within <paramref name="timeout"/>.
+    /// Reads every record since <paramref name="since"/> into the index; returns the records read, and
+    /// throws when the journal cannot be read within <paramref name="timeout"/>.
     /// </summary>
-    public async Task<int> ReplayAsync(IConnection connection, DateTimeOffset since, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<int> ReplayAsync(IConnection connection, DateTimeOffset since, TimeSpan timeout, CancellationToken cancellationToken) =>
+        ReadAsync(connection, publisher, egress, since, record => index.Add(record.Id, record.Delivered, record.At), timeout, cancellationToken);
+
+    /// <summary>
+    /// Hands every record of <paramref name="egress"/>'s journal since <paramref name="since"/> to
+    /// <paramref name="onRecord"/>, in order. A stream does not say where it ends, so the reader appends a
+    /// marker of its own (through <paramref name="markerPublisher"/>) and reads until the marker comes by.
+    /// </summary>
+    public static async Task<int> ReadAsync(
+        IConnection connection, HopPublisher markerPublisher, string egress, DateTimeOffset since, Action<JournalRecord> onRecord,
+        TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(markerPublisher);
+        ArgumentNullException.ThrowIfNull(onRecord);
         string marker = Guid.NewGuid().ToString("N");
         int read = 0;
         var caughtUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -53,7 +64,7 @@ public sealed class DeliveryJournal(string egress, HopPublisher publisher, Deliv
                 }
                 else if (record.Marker is null)
                 {
-                    index.Add(record.Id, record.Delivered, record.At);
+                    onRecord(record);
                     read++;
                 }
             }
@@ -62,7 +73,7 @@ public sealed class DeliveryJournal(string egress, HopPublisher publisher, Deliv
         };
         string tag = await channel.BasicConsumeAsync(QueueNames.Journal(egress), autoAck: false, consumerTag: string.Empty, noLocal: false, exclusive: false,
             arguments: new Dictionary<string, object?> { ["x-stream-offset"] = new AmqpTimestamp(since.ToUnixTimeSeconds()) }, consumer, cancellationToken).ConfigureAwait(false);
-        await publisher.PublishAsync(QueueNames.Journal(egress), new JournalRecord(string.Empty, string.Empty, string.Empty, [], 0, 0, marker).ToJson(),
+        await markerPublisher.PublishAsync(QueueNames.Journal(egress), new JournalRecord(string.Empty, string.Empty, string.Empty, [], 0, 0, marker).ToJson(),
             new BasicProperties { Persistent = true, ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
         await caughtUp.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
         await channel.BasicCancelAsync(tag, noWait: false, cancellationToken).ConfigureAwait(false);

@@ -26,6 +26,28 @@ public static class QueueReader
     public static async Task<BasicDeliverEventArgs> NextDeliveryAsync(IConnection connection, string queue, TimeSpan hangGuard) =>
         (await TakeAsync(connection, queue, 1, hangGuard))[0];
 
+    /// <summary>Waits until <paramref name="queue"/> holds a message, and leaves it there (taken without an ack, then given back).</summary>
+    public static async Task WaitForMessageAsync(IConnection connection, string queue, TimeSpan hangGuard)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            await channel.BasicQosAsync(0, 1, global: false);
+            var consumer = new AsyncEventingBasicConsumer(channel);
+            consumer.ReceivedAsync += (_, _) =>
+            {
+                arrived.TrySetResult();
+                return Task.CompletedTask;
+            };
+            await channel.BasicConsumeAsync(queue, autoAck: false, consumer);
+            await arrived.Task.WaitAsync(hangGuard);
+
+            // Closing the channel returns the unacked message to the queue.
+            await channel.CloseAsync();
+        }
+    }
+
     /// <summary>Takes (and acks) exactly <paramref name="count"/> messages, waiting for them with a consumer.</summary>
     public static async Task<IReadOnlyList<BasicDeliverEventArgs>> TakeAsync(IConnection connection, string queue, int count, TimeSpan hangGuard)
     {
