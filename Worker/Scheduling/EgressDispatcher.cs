@@ -214,10 +214,7 @@ public sealed partial class EgressDispatcher(
         Count(envelope, "uncertain", envelope.Recipients.Count);
         if (uncertain > services.Retry.UncertainRetries)
         {
-            LogSettled(work.Properties.MessageId, envelope.Domain, FailureReasons.UncertainDelivery, detail);
-            Count(envelope, "parked", envelope.Recipients.Count);
-            await PublishCopyAsync(work, QueueNames.Parked, envelope.Recipients,
-                [.. NextHop.Reason(FailureReasons.UncertainDelivery, $"{uncertain} sends with no reply; last: {detail}", _time.GetUtcNow()), new(MailHeaders.Attempts, (long)attempts)]).ConfigureAwait(false);
+            await PublishParkedCopyAsync(work, envelope, envelope.Recipients, FailureReasons.UncertainDelivery, $"{uncertain} sends with no reply; last: {detail}", attempts).ConfigureAwait(false);
         }
         else
         {
@@ -391,11 +388,7 @@ public sealed partial class EgressDispatcher(
         var decision = services.RetryPolicy.Next(attempts, envelope.AcceptedAt, envelope.Mail.NotAfter, Random.Shared);
         if (decision.At is not { } at)
         {
-            string detail = $"{decision.Detail}; last reply: {reply}";
-            LogSettled(work.Properties.MessageId, envelope.Domain, decision.Reason!, detail);
-            Count(envelope, "parked", recipients.Count);
-            return PublishCopyAsync(work, QueueNames.Parked, recipients,
-                [.. NextHop.Reason(decision.Reason!, detail, _time.GetUtcNow()), new(MailHeaders.Attempts, (long)attempts)]);
+            return PublishParkedCopyAsync(work, envelope, recipients, decision.Reason!, $"{decision.Detail}; last reply: {reply}", attempts);
         }
 
         if (onSlot && limiters.PartitionLimiter(envelope.Partition) is { } limiter)
@@ -450,6 +443,14 @@ public sealed partial class EgressDispatcher(
             .Select(batch => PublishDelayedCopyAsync(work, envelope, batch, envelope.NotBefore ?? now, slotted: false, envelope.Attempts, null));
         await Task.WhenAll(copies).ConfigureAwait(false);
         await acknowledger.AckAsync(work.DeliveryTag).ConfigureAwait(false);
+    }
+
+    /// <summary>A copy for <paramref name="recipients"/> into <c>mail.parked</c>, logged and counted; the caller acks the original.</summary>
+    private Task PublishParkedCopyAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, string reason, string detail, int attempts)
+    {
+        LogSettled(work.Properties.MessageId, envelope.Domain, reason, detail);
+        Count(envelope, "parked", recipients.Count);
+        return PublishCopyAsync(work, QueueNames.Parked, recipients, [.. NextHop.Reason(reason, detail, _time.GetUtcNow()), new(MailHeaders.Attempts, (long)attempts)]);
     }
 
     private Task ParkAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, string reason, string detail)
