@@ -40,7 +40,7 @@ internal static class StatusCommand
         {
             text.AppendLine();
             string owner = egress.Owner is { } o
-                ? $"owner {o.Owner}, snapshot {(report.At - o.At).TotalSeconds:0} s old"
+                ? $"owner {o.Owner} (takeover: {o.Takeover ?? "unknown"}), snapshot {(report.At - o.At).TotalSeconds:0} s old"
                 : "no worker owns it";
             string smarthost = egress.Owner?.SmarthostClosedUntil is { } until
                 ? $"smarthost failing ({egress.Owner.SmarthostFault ?? "unreachable"}), retrying at {until:HH:mm:ss}"

@@ -9,8 +9,9 @@ namespace Sluice.Worker.Journal;
 
 /// <summary>
 /// An egress's delivery journal (the stream <c>mail.journal.EGRESS</c>) and the owner's index of it.
-/// Every transaction that delivered is recorded in the index at once and in the stream, confirmed,
-/// before the message is acked; a new owner replays the stream's tail into its index before it sends.
+/// Every transaction is recorded before it starts and when it ends (its delivered recipients in the index
+/// at once and in the stream, confirmed, before the message is acked); a new owner replays the stream's
+/// tail into its index and its limiters before it sends.
 /// What is left is the window between the receiver's 250 and the record's confirm: a crash there can
 /// still send one message twice, at most once per SMTP connection.
 /// </summary>
@@ -18,11 +19,29 @@ public sealed class DeliveryJournal(string egress, HopPublisher publisher, Deliv
 {
     public DeliveryIndex Index => index;
 
-    /// <summary>Records the recipients a transaction delivered: in the index now, in the stream with a confirm.</summary>
-    public async Task RecordAsync(JournalRecord record)
+    /// <summary>
+    /// Records that a transaction is about to start, confirmed before it does: whatever happens to this owner
+    /// next, the next one counts these permits as used.
+    /// </summary>
+    public Task SendingAsync(JournalRecord sending) => AppendAsync(sending);
+
+    /// <summary>Records how a transaction ended: its delivered recipients in the index at once, and in the stream, confirmed.</summary>
+    public Task SettledAsync(JournalRecord settled)
     {
-        ArgumentNullException.ThrowIfNull(record);
-        index.Add(record.Id, record.Delivered, record.At);
+        ArgumentNullException.ThrowIfNull(settled);
+        if (settled.Delivered is { Count: > 0 } delivered && settled.Id is { } id)
+        {
+            index.Add(id, delivered, settled.At);
+        }
+
+        return AppendAsync(settled);
+    }
+
+    /// <summary>Records a ban suspension, so a new owner keeps it.</summary>
+    public Task SuspendedAsync(DateTimeOffset at, DateTimeOffset until) => AppendAsync(JournalRecord.Suspension(at, until));
+
+    private async Task AppendAsync(JournalRecord record)
+    {
         long started = Stopwatch.GetTimestamp();
         await publisher.PublishAsync(QueueNames.Journal(egress), record.ToJson(),
             new BasicProperties { Persistent = true, ContentType = "application/json", MessageId = record.Id }, CancellationToken.None).ConfigureAwait(false);
@@ -30,11 +49,14 @@ public sealed class DeliveryJournal(string egress, HopPublisher publisher, Deliv
     }
 
     /// <summary>
-    /// Reads every record since <paramref name="since"/> into the index; returns the records read, and
-    /// throws when the journal cannot be read within <paramref name="timeout"/>.
+    /// Reads every record since <paramref name="since"/> into <paramref name="replay"/> (and through it the
+    /// index); returns the records read, and throws when the journal cannot be read within <paramref name="timeout"/>.
     /// </summary>
-    public Task<int> ReplayAsync(IConnection connection, DateTimeOffset since, TimeSpan timeout, CancellationToken cancellationToken) =>
-        ReadAsync(connection, publisher, egress, since, record => index.Add(record.Id, record.Delivered, record.At), timeout, cancellationToken);
+    public Task<int> ReplayAsync(IConnection connection, JournalReplay replay, DateTimeOffset since, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replay);
+        return ReadAsync(connection, publisher, egress, since, replay.Add, timeout, cancellationToken);
+    }
 
     /// <summary>
     /// Hands every record of <paramref name="egress"/>'s journal since <paramref name="since"/> to
@@ -58,11 +80,14 @@ public sealed class DeliveryJournal(string egress, HopPublisher publisher, Deliv
         {
             if (JournalRecord.FromJson(delivery.Body.Span) is { } record)
             {
-                if (record.Marker == marker)
+                if (record.Kind == JournalRecord.MarkerKind)
                 {
-                    caughtUp.TrySetResult();
+                    if (record.Marker == marker)
+                    {
+                        caughtUp.TrySetResult();
+                    }
                 }
-                else if (record.Marker is null)
+                else if (record.Kind is not null)
                 {
                     onRecord(record);
                     read++;
@@ -73,7 +98,7 @@ public sealed class DeliveryJournal(string egress, HopPublisher publisher, Deliv
         };
         string tag = await channel.BasicConsumeAsync(QueueNames.Journal(egress), autoAck: false, consumerTag: string.Empty, noLocal: false, exclusive: false,
             arguments: new Dictionary<string, object?> { ["x-stream-offset"] = new AmqpTimestamp(since.ToUnixTimeSeconds()) }, consumer, cancellationToken).ConfigureAwait(false);
-        await markerPublisher.PublishAsync(QueueNames.Journal(egress), new JournalRecord(string.Empty, string.Empty, string.Empty, [], 0, 0, marker).ToJson(),
+        await markerPublisher.PublishAsync(QueueNames.Journal(egress), JournalRecord.MarkerAt(marker, DateTimeOffset.UtcNow).ToJson(),
             new BasicProperties { Persistent = true, ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
         await caughtUp.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
         await channel.BasicCancelAsync(tag, noWait: false, cancellationToken).ConfigureAwait(false);

@@ -4,18 +4,67 @@ using System.Text.Json.Serialization;
 namespace Sluice.Worker.Journal;
 
 /// <summary>
-/// One settled SMTP transaction in an egress's delivery journal: which recipients of which message the
-/// receiver accepted, and when. A record with a <see cref="Marker"/> only marks a reader's place.
+/// One entry of an egress's delivery journal. An SMTP transaction leaves two: <see cref="Sending"/>,
+/// confirmed before the first byte goes to the receiver, and <see cref="Settled"/> when it is over, with
+/// the recipients the receiver accepted. Together they let a new owner count exactly what the previous
+/// one used of every window (a transaction that never settled, because its owner died mid-send, counts
+/// as used until it must have ended). A <see cref="Suspension"/> entry carries a ban across owners; a
+/// marker only marks a reader's place.
 /// </summary>
-/// <param name="Id">The producer's message id.</param>
-/// <param name="Tenant">The client tenant.</param>
-/// <param name="Partition">The limit partition the transaction counted in.</param>
-/// <param name="Delivered">The recipients the receiver accepted.</param>
-/// <param name="At">When the transaction ended (Unix milliseconds).</param>
-/// <param name="Attempt">The message's attempt number.</param>
-/// <param name="Marker">Set only on a reader's marker.</param>
-public sealed record JournalRecord(string Id, string Tenant, string Partition, IReadOnlyList<string> Delivered, long At, int Attempt, string? Marker = null)
+/// <param name="Kind">What the entry records: <c>sending</c>, <c>settled</c>, <c>suspended</c> or <c>marker</c>.</param>
+/// <param name="At">When it happened (Unix milliseconds); for <c>settled</c>, when the transaction ended.</param>
+public sealed record JournalRecord(string Kind, long At)
 {
+    public const string SendingKind = "sending";
+    public const string SettledKind = "settled";
+    public const string SuspendedKind = "suspended";
+    public const string MarkerKind = "marker";
+
+    /// <summary>The transaction a <c>sending</c> and its <c>settled</c> entry share.</summary>
+    public string? Tx { get; init; }
+
+    /// <summary>The producer's message id.</summary>
+    public string? Id { get; init; }
+
+    public string? Tenant { get; init; }
+
+    /// <summary>The limit partition the transaction counted in.</summary>
+    public string? Partition { get; init; }
+
+    /// <summary>The recipients the transaction carried: the permits it took from every limit of its chain.</summary>
+    public int Permits { get; init; }
+
+    /// <summary>The recipients the receiver accepted (settled entries).</summary>
+    public IReadOnlyList<string>? Delivered { get; init; }
+
+    /// <summary>The message's attempt number (settled entries).</summary>
+    public int Attempt { get; init; }
+
+    /// <summary>How a settled transaction ended when no reply settled it: <c>uncertain</c> or <c>connection-failed</c>.</summary>
+    public string? Outcome { get; init; }
+
+    /// <summary>The end of a ban suspension (Unix milliseconds; suspended entries).</summary>
+    public long? Until { get; init; }
+
+    /// <summary>A reader's own marker.</summary>
+    public string? Marker { get; init; }
+
+    public static JournalRecord Sending(string tx, string id, string tenant, string partition, int permits, DateTimeOffset at) =>
+        new(SendingKind, at.ToUnixTimeMilliseconds()) { Tx = tx, Id = id, Tenant = tenant, Partition = partition, Permits = permits };
+
+    public static JournalRecord Settled(JournalRecord sending, IReadOnlyList<string> delivered, int attempt, DateTimeOffset endedAt, string? outcome = null)
+    {
+        ArgumentNullException.ThrowIfNull(sending);
+        return sending with { Kind = SettledKind, At = endedAt.ToUnixTimeMilliseconds(), Delivered = delivered, Attempt = attempt, Outcome = outcome };
+    }
+
+    public static JournalRecord Suspension(DateTimeOffset at, DateTimeOffset until) =>
+        new(SuspendedKind, at.ToUnixTimeMilliseconds()) { Until = until.ToUnixTimeMilliseconds() };
+
+    public static JournalRecord MarkerAt(string marker, DateTimeOffset at) => new(MarkerKind, at.ToUnixTimeMilliseconds()) { Marker = marker };
+
+    public DateTimeOffset Time => DateTimeOffset.FromUnixTimeMilliseconds(At);
+
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, JournalJsonContext.Default.JournalRecord);
 
     /// <summary>Null for anything that is not a record (the journal is read, never trusted to be well formed).</summary>
@@ -32,6 +81,6 @@ public sealed record JournalRecord(string Id, string Tenant, string Partition, I
     }
 }
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault)]
 [JsonSerializable(typeof(JournalRecord))]
 internal sealed partial class JournalJsonContext : JsonSerializerContext;

@@ -25,8 +25,11 @@ public sealed class EgressBreaker(TimeProvider time)
         }
     }
 
-    /// <summary>Suspends the egress until <paramref name="until"/>; returns false if it already was.</summary>
-    public bool Trip(DateTimeOffset until)
+    /// <summary>
+    /// Suspends the egress until <paramref name="until"/>; returns false if it already was. <paramref name="trippedAt"/>
+    /// is when the ban came (a new owner restoring it from the journal), so an operator's later resume still lifts it.
+    /// </summary>
+    public bool Trip(DateTimeOffset until, DateTimeOffset? trippedAt = null)
     {
         bool tripped;
         lock (_gate)
@@ -34,7 +37,7 @@ public sealed class EgressBreaker(TimeProvider time)
             tripped = _suspendedUntil <= time.GetUtcNow();
             if (tripped)
             {
-                _trippedAt = time.GetUtcNow();
+                _trippedAt = trippedAt ?? time.GetUtcNow();
             }
 
             if (until > _suspendedUntil)

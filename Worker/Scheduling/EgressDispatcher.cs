@@ -57,6 +57,10 @@ public sealed partial class EgressDispatcher(
         {
             backlog.Returned(envelope.Partition);
         }
+        else
+        {
+            backlog.Seen(envelope.Partition);
+        }
 
         activity?.SetTag("sluice.partition", envelope.Partition);
         activity?.SetTag("sluice.attempts", envelope.Attempts);
@@ -164,33 +168,36 @@ public sealed partial class EgressDispatcher(
 
                     try
                     {
-                        SendReport? report;
+                        (SendReport Report, JournalRecord Sending)? sent;
 
                         // The permits count from the end of the transaction: the lease ends with the send, not with the settling.
                         using (granted.Lease)
                         {
-                            report = await SendAsync(work, envelope, smtp).ConfigureAwait(false);
+                            sent = await SendAsync(work, envelope, smtp).ConfigureAwait(false);
                         }
 
-                        if (report is null)
+                        if (sent is not var (report, sending))
                         {
                             return;
                         }
 
+                        var ended = _time.GetUtcNow();
                         if (report.Uncertain is { } lost)
                         {
+                            await journal.SettledAsync(JournalRecord.Settled(sending, [], envelope.Attempts + 1, ended, "uncertain")).ConfigureAwait(false);
                             await UncertainAsync(work, envelope, lost).ConfigureAwait(false);
                             return;
                         }
 
                         if (report.ConnectionFailure is { } failure)
                         {
+                            await journal.SettledAsync(JournalRecord.Settled(sending, [], envelope.Attempts, ended, "connection-failed")).ConfigureAwait(false);
                             await BackOffAsync(failure, stopping).ConfigureAwait(false);
                             continue;
                         }
 
                         gate.Succeeded();
-                        await SettleAsync(work, envelope, report).ConfigureAwait(false);
+                        await SettleAsync(work, envelope, report, JournalRecord.Settled(sending, report.Accepted, envelope.Attempts + 1, ended)).ConfigureAwait(false);
                         return;
                     }
                     finally
@@ -228,11 +235,11 @@ public sealed partial class EgressDispatcher(
     }
 
     /// <summary>
-    /// One SMTP transaction for the envelope; null when the message was settled without one (its MIME
-    /// cannot be built) or must not be sent (the channel that would settle it is gone: the broker gives
-    /// it to the next consumer, and a send now would only make a duplicate).
+    /// One SMTP transaction for the envelope, journaled (confirmed) before it starts; null when the message was
+    /// settled without one (its MIME cannot be built) or must not be sent (the channel that would settle it is
+    /// gone: the broker gives it to the next consumer, and a send now would only make a duplicate).
     /// </summary>
-    private async Task<SendReport?> SendAsync(EgressWork work, EgressEnvelope envelope, SmtpConnection smtp)
+    private async Task<(SendReport Report, JournalRecord Sending)?> SendAsync(EgressWork work, EgressEnvelope envelope, SmtpConnection smtp)
     {
         MimeMessage message;
         try
@@ -254,10 +261,12 @@ public sealed partial class EgressDispatcher(
                 return null;
             }
 
+            var sending = JournalRecord.Sending(Guid.NewGuid().ToString("N"), envelope.Mail.Id, envelope.Mail.Tenant, envelope.Partition, envelope.Recipients.Count, _time.GetUtcNow());
+            await journal.SendingAsync(sending).ConfigureAwait(false);
             long started = services.Delivery.SendStarted(egress);
             var report = await smtp.SendAsync(message, envelope.Mail.From.Address, envelope.Recipients).ConfigureAwait(false);
             services.Delivery.SendEnded(egress, started, report.ConnectionFailure is not null);
-            return report;
+            return (report, sending);
         }
     }
 
@@ -306,7 +315,7 @@ public sealed partial class EgressDispatcher(
         await gate.WaitOpenAsync(stopping).ConfigureAwait(false);
     }
 
-    private async Task SettleAsync(EgressWork work, EgressEnvelope envelope, SendReport report)
+    private async Task SettleAsync(EgressWork work, EgressEnvelope envelope, SendReport report, JournalRecord settled)
     {
         int attempts = envelope.Attempts + 1;
         var hops = new List<Task>();
@@ -355,6 +364,9 @@ public sealed partial class EgressDispatcher(
                         services.Scheduling.Suspended(egress);
                     }
 
+                    // A new owner keeps the suspension instead of sending into the ban.
+                    hops.Add(journal.SuspendedAsync(_time.GetUtcNow(), suspendedUntil));
+
                     // When the suspension ends, the egress comes back on the warm-up ramp.
                     limiters.WarmUp.Begin(suspendedUntil);
 
@@ -371,11 +383,10 @@ public sealed partial class EgressDispatcher(
         if (report.Accepted.Count > 0)
         {
             limiters.Delivered(envelope.Partition);
-
-            // Recorded before anything is acked: from here on no copy of this message reaches these recipients again.
-            await journal.RecordAsync(new JournalRecord(envelope.Mail.Id, envelope.Mail.Tenant, envelope.Partition, report.Accepted,
-                _time.GetUtcNow().ToUnixTimeMilliseconds(), attempts)).ConfigureAwait(false);
         }
+
+        // Recorded before anything is acked: from here on no copy of this message reaches these recipients again.
+        await journal.SettledAsync(settled).ConfigureAwait(false);
 
         await Task.WhenAll(hops).ConfigureAwait(false);
         await acknowledger.AckAsync(work.DeliveryTag).ConfigureAwait(false);

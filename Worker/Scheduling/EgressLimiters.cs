@@ -48,9 +48,29 @@ public sealed class EgressLimiters : IDisposable
     public WarmUpRamp WarmUp { get; }
 
     /// <summary>
-    /// Called when this worker becomes the owner of the egress: until one window has passed, every
-    /// window counts as full (the previous owner may have just used it), and then the ramp starts
-    /// (the new owner may have a backlog to release).
+    /// Called when this worker becomes the owner of the egress and has read the delivery journal: every
+    /// window starts with what the previous owners used of it (the day quota included), so the hand-over
+    /// neither overruns a limit nor wastes one. The ramp starts only if the egress had been quiet for at
+    /// least <c>Limits:WarmUp:AfterOutage</c> (a backlog is waiting); an egress that was sending carries on.
+    /// </summary>
+    public void TakeOver(IReadOnlyList<WindowCharge> charges, DateTimeOffset? lastSend)
+    {
+        ArgumentNullException.ThrowIfNull(charges);
+        foreach (var charge in charges)
+        {
+            foreach (var (_, limiter) in Levels(charge.Partition, charge.Tenant))
+            {
+                limiter.Charge(charge.Permits, charge.At);
+            }
+        }
+
+        var now = _time.GetUtcNow();
+        WarmUp.AfterOutage(lastSend is { } last ? now - last : TimeSpan.MaxValue, now);
+    }
+
+    /// <summary>
+    /// The fallback when the journal cannot be read: until one window has passed, every window counts as
+    /// full (the previous owner may have just used it), and then the ramp starts.
     /// </summary>
     public void HoldWindowsFromNow()
     {
@@ -216,7 +236,7 @@ public sealed class EgressLimiters : IDisposable
         var limiter = new SlidingLogRateLimiter(permits, window, _time);
 
         // The takeover hold covers windows up to an hour: holding a daily quota would stop the egress for a day.
-        // The day's count therefore starts afresh with a new owner (README, "Limits").
+        // Without the journal, the day's count therefore starts afresh with a new owner.
         if (_takeoverAt != DateTimeOffset.MinValue && limit.Window <= TimeSpan.FromHours(1) && _time.GetUtcNow() < _takeoverAt + window)
         {
             limiter.HoldUntil(_takeoverAt + window);

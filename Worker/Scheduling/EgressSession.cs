@@ -45,13 +45,12 @@ internal sealed partial class EgressSession(
         };
 
         using var limiters = new EgressLimiters(limits, services.Time);
-        limiters.HoldWindowsFromNow();
         var planner = new SlotPlanner(services.Time, limiters.WarmUp);
         var gate = new EgressGate(services.RetryOptions, services.Time);
         var breaker = new EgressBreaker(services.Time);
         await using var publisher = await HopPublisher.CreateAsync(connection, broker.Value.PublishTimeout, stoppingToken).ConfigureAwait(false);
         var journal = new DeliveryJournal(egress, publisher, new DeliveryIndex(topology.JournalMaxAge, services.Time), services.Delivery);
-        await ReplayJournalAsync(journal, stoppingToken).ConfigureAwait(false);
+        string takeover = await TakeOverAsync(journal, limiters, breaker, stoppingToken).ConfigureAwait(false);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken).ConfigureAwait(false);
         using var acknowledger = new Acknowledger(channel);
         await channel.BasicQosAsync(0, scheduler.Value.Prefetch, global: false, stoppingToken).ConfigureAwait(false);
@@ -75,7 +74,7 @@ internal sealed partial class EgressSession(
         var backlog = new DomainBacklog();
         var dispatcher = new EgressDispatcher(egress, services, limiters, planner, gate, breaker, backlog, publisher, acknowledger, journal, logger);
         using var reporting = new CancellationTokenSource();
-        var status = new StatusReporter(egress, services, limits.Value, planner, limiters, gate, breaker, backlog, publisher, scheduler.Value.StatusInterval);
+        var status = new StatusReporter(egress, services, limits.Value, planner, limiters, gate, breaker, backlog, publisher, scheduler.Value.StatusInterval, takeover);
         var reporter = status.RunAsync(reporting.Token);
         using var gauges = services.Scheduling.Own(egress, status.Snapshot);
         var senders = Enumerable.Range(0, smtp.Value.Connections)
@@ -163,29 +162,43 @@ internal sealed partial class EgressSession(
     }
 
     /// <summary>
-    /// Learns what the previous owners delivered, so no recipient gets a message twice across a takeover. A
-    /// journal that cannot be read is not a reason to stop delivering: the owner goes on without it (and says so).
+    /// Learns from the journal what the previous owners delivered (so no recipient gets a message twice), how
+    /// much of every window they used (so the limits hold across the hand-over without a blind hold) and
+    /// whether a ban suspension is running. A journal that cannot be read is not a reason to stop delivering:
+    /// the owner holds every window for one window instead, and says so. Returns how the takeover went, for status.
     /// </summary>
-    private async Task ReplayJournalAsync(DeliveryJournal journal, CancellationToken stoppingToken)
+    private async Task<string> TakeOverAsync(DeliveryJournal journal, EgressLimiters limiters, EgressBreaker breaker, CancellationToken stoppingToken)
     {
-        var since = services.Time.GetUtcNow() - topology.JournalMaxAge;
+        var now = services.Time.GetUtcNow();
+        var since = now - topology.JournalMaxAge;
+        var replay = new JournalReplay(journal.Index, smtp.Value.TransactionBound);
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            int read = await journal.ReplayAsync(connection, since, TimeSpan.FromMinutes(2), stoppingToken).ConfigureAwait(false);
+            int read = await journal.ReplayAsync(connection, replay, since, TimeSpan.FromMinutes(2), stoppingToken).ConfigureAwait(false);
             double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
-            LogJournalReplayed(egress, read, journal.Index.Count, seconds);
+            limiters.TakeOver(replay.Charges(services.Time.GetUtcNow()), replay.LastSend);
+            if (replay.Suspension is { Until: { } until } suspension && DateTimeOffset.FromUnixTimeMilliseconds(until) is var end && end > now)
+            {
+                breaker.Trip(end, suspension.Time);
+                limiters.WarmUp.Begin(end);
+            }
+
+            LogJournalReplayed(egress, read, replay.Transactions, journal.Index.Count, seconds);
+            return $"journal: {replay.Transactions} transactions read in {seconds:0.#} s";
         }
         catch (Exception e) when (e is TimeoutException or RabbitMQ.Client.Exceptions.OperationInterruptedException or RabbitMQ.Client.Exceptions.PublishException)
         {
+            limiters.HoldWindowsFromNow();
             LogJournalUnreadable(egress, e.GetType().Name, PrintableText.Escape(e.Message));
+            return $"hold: the journal could not be read ({e.GetType().Name})";
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Egress {Egress}: read {Records} delivery journal records ({Pairs} message-recipient pairs) in {Seconds:0.##} s.")]
-    private partial void LogJournalReplayed(string egress, int records, int pairs, double seconds);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Egress {Egress}: read {Records} delivery journal records ({Transactions} transactions, {Pairs} message-recipient pairs) in {Seconds:0.##} s; the limits start from what they show.")]
+    private partial void LogJournalReplayed(string egress, int records, int transactions, int pairs, double seconds);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Egress {Egress}: the delivery journal could not be read ({Error}: {Message}); sending without it, so mail sent just before this takeover may be sent again.")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Egress {Egress}: the delivery journal could not be read ({Error}: {Message}); sending without it: every window is held for one window, and mail sent just before this takeover may be sent again.")]
     private partial void LogJournalUnreadable(string egress, string error, string message);
 
     /// <summary>

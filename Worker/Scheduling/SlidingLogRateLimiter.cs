@@ -80,6 +80,27 @@ public sealed class SlidingLogRateLimiter : RateLimiter
     }
 
     /// <summary>
+    /// Counts permits used by a transaction that ended at <paramref name="endedAt"/> (read from the delivery
+    /// journal: what a previous owner sent). Callers give them oldest first, before any permit is taken.
+    /// </summary>
+    public void Charge(int permits, DateTimeOffset endedAt)
+    {
+        lock (_gate)
+        {
+            long now = Now;
+            long at = Math.Min(endedAt.UtcTicks, now);
+            if (permits <= 0 || at + _windowTicks <= now)
+            {
+                return;
+            }
+
+            int counted = Permits(permits, _permitLimit);
+            _log.Enqueue(new Entry(at, counted, committed: true));
+            _held += counted;
+        }
+    }
+
+    /// <summary>
     /// When each of the limit's permits is (or becomes) free, earliest first: <c>now</c> for the free
     /// ones, then the expiry of every held permit. The slot planner lays deferred mail onto this.
     /// </summary>

@@ -42,6 +42,12 @@ public sealed class SmtpOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// The longest one transaction can last: MAIL (with the RCPTs pipelined), DATA and the end of the data
+    /// each have <see cref="CommandTimeout"/>, and the payload a fourth.
+    /// </summary>
+    public TimeSpan TransactionBound => CommandTimeout * 4;
+
     /// <summary>Check the smarthost certificate's revocation (needs the CA's OCSP/CRL servers to be reachable).</summary>
     public bool CheckCertificateRevocation { get; set; } = true;
 }

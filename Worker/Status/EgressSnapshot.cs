@@ -12,9 +12,10 @@ namespace Sluice.Worker.Status;
 /// <param name="Domains">Every partition (domain, or <c>provider:NAME</c>) the owner has seen since it took over.</param>
 /// <param name="WarmUp">The fraction of every limit the warm-up ramp allows now (1: full).</param>
 /// <param name="SmarthostFault">While the smarthost fails: what it did wrong (<c>kind: detail</c>, e.g. <c>auth-not-offered: …</c>).</param>
+/// <param name="Takeover">How the owner started: from the delivery journal (<c>journal: …</c>) or, when it could not be read, with every window held (<c>hold: …</c>).</param>
 public sealed record EgressSnapshot(
     string Egress, string Owner, DateTimeOffset At, DateTimeOffset? SmarthostClosedUntil, DateTimeOffset? SuspendedUntil, IReadOnlyList<DomainSnapshot> Domains, double WarmUp = 1.0,
-    string? SmarthostFault = null)
+    string? SmarthostFault = null, string? Takeover = null)
 {
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, StatusJsonContext.Default.EgressSnapshot);
 

@@ -17,7 +17,8 @@ internal sealed class StatusReporter(
     EgressBreaker breaker,
     DomainBacklog backlog,
     HopPublisher publisher,
-    TimeSpan interval)
+    TimeSpan interval,
+    string takeover)
 {
     private static readonly string Owner = $"{Environment.MachineName}/{Environment.ProcessId}";
 
@@ -62,6 +63,6 @@ internal sealed class StatusReporter(
                     egressPaused || Paused(d.Key), planner.CoolingUntil(d.Key));
             })
             .ToList();
-        return new EgressSnapshot(egress, Owner, now, closed > now ? closed : null, breaker.SuspendedUntil, domains, limiters.WarmUp.Factor(), gate.Fault);
+        return new EgressSnapshot(egress, Owner, now, closed > now ? closed : null, breaker.SuspendedUntil, domains, limiters.WarmUp.Factor(), gate.Fault, takeover);
     }
 }

@@ -42,8 +42,13 @@ public sealed class SchedulerTelemetry
     {
         _owned[egress] = snapshot;
 
-        // A counter series appears with its first measurement: start at 0, so `increase()` sees the first ban.
+        // A counter series appears with its first measurement: start at 0, so `increase()` sees the first ban
+        // and the first refusal of every level.
         _suspensions.Add(0, new KeyValuePair<string, object?>("egress", egress));
+        foreach (string level in (ReadOnlySpan<string>)["partition", "tenant", "egress_minute", "egress_day"])
+        {
+            _denials.Add(0, new KeyValuePair<string, object?>("egress", egress), new KeyValuePair<string, object?>("level", level));
+        }
         return new Release(() => _owned.TryRemove(egress, out _));
     }
 

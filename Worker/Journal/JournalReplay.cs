@@ -1,0 +1,79 @@
+using Sluice.Worker.Scheduling;
+
+namespace Sluice.Worker.Journal;
+
+/// <summary>
+/// What a journal's tail tells a new owner: which pairs were delivered (into the index), how many permits
+/// of which windows the previous owners used and when, whether a ban suspension is still running, and
+/// when the egress last sent. Pure; fed the records in stream order.
+/// </summary>
+/// <param name="index">Receives every delivered (message id, recipient) pair.</param>
+/// <param name="unsettledBound">
+/// How long a transaction can last at most. One that has a <c>sending</c> entry and no <c>settled</c> one
+/// (its owner died mid-send) counts as having ended that long after it started, or now if that is sooner.
+/// </param>
+public sealed class JournalReplay(DeliveryIndex index, TimeSpan unsettledBound)
+{
+    private readonly Dictionary<string, JournalRecord> _open = new(StringComparer.Ordinal);
+    private readonly List<WindowCharge> _charges = [];
+
+    /// <summary>Transactions read (settled or not).</summary>
+    public int Transactions { get; private set; }
+
+    /// <summary>The latest ban suspension recorded, if any.</summary>
+    public JournalRecord? Suspension { get; private set; }
+
+    /// <summary>When the last transaction read started (null: none in the tail).</summary>
+    public DateTimeOffset? LastSend { get; private set; }
+
+    public void Add(JournalRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        switch (record.Kind)
+        {
+            case JournalRecord.SendingKind when record.Tx is { } tx:
+                _open[tx] = record;
+                Transactions++;
+                LastSend = Later(LastSend, record.Time);
+                break;
+            case JournalRecord.SettledKind when record.Tx is { } tx:
+                if (!_open.Remove(tx))
+                {
+                    // Its start is older than the tail that was read.
+                    Transactions++;
+                }
+
+                if (record.Delivered is { Count: > 0 } delivered && record.Id is { } id)
+                {
+                    index.Add(id, delivered, record.At);
+                }
+
+                Charge(record, record.Time);
+                break;
+            case JournalRecord.SuspendedKind when record.Until is not null:
+                Suspension = record;
+                break;
+        }
+    }
+
+    /// <summary>Every transaction's permits and the moment they started to count, oldest first.</summary>
+    public IReadOnlyList<WindowCharge> Charges(DateTimeOffset now)
+    {
+        var all = new List<WindowCharge>(_charges);
+        foreach (var unsettled in _open.Values)
+        {
+            var end = unsettled.Time + unsettledBound;
+            all.Add(ChargeOf(unsettled, end < now ? end : now));
+        }
+
+        all.Sort((a, b) => a.At.CompareTo(b.At));
+        return all;
+    }
+
+    private void Charge(JournalRecord record, DateTimeOffset at) => _charges.Add(ChargeOf(record, at));
+
+    private static WindowCharge ChargeOf(JournalRecord record, DateTimeOffset at) =>
+        new(record.Partition ?? string.Empty, record.Tenant ?? string.Empty, record.Permits, at);
+
+    private static DateTimeOffset Later(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x > b ? x : b;
+}
