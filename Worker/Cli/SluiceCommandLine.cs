@@ -20,4 +20,21 @@ public static class SluiceCommandLine
         root.SetAction((_, ct) => RunCommand.RunAsync(context, ct));
         return root;
     }
+
+    /// <summary>
+    /// Parses and runs <paramref name="args"/>. A usage error is one line on stderr and exit code
+    /// <see cref="ExitCodes.InvalidInput"/> (not the library's help text and exit 1, which means "broker unreachable").
+    /// </summary>
+    public static async Task<int> InvokeAsync(CliContext context, string[] args, InvocationConfiguration? configuration = null)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var parse = Build(context).Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            await context.Error.WriteLineAsync($"sluice: {parse.Errors[0].Message} (sluice {string.Join(' ', parse.CommandResult.Command.Name)} --help shows the usage)").ConfigureAwait(false);
+            return ExitCodes.InvalidInput;
+        }
+
+        return await parse.InvokeAsync(configuration).ConfigureAwait(false);
+    }
 }

@@ -11,7 +11,7 @@ public static class SluiceCli
         using var output = new StringWriter();
         using var error = new StringWriter();
         var context = new CliContext(() => SluiceHost.CreateBuilder(configuration), output, error);
-        int exitCode = await SluiceCommandLine.Build(context).Parse(args).InvokeAsync();
+        int exitCode = await SluiceCommandLine.InvokeAsync(context, args);
         return new CliRun(exitCode, output.ToString(), error.ToString());
     }
 }

@@ -32,12 +32,28 @@ public sealed class FindTests
         var cli = configuration.Where(c => c.Key.StartsWith("Broker:", StringComparison.Ordinal) || c.Key.StartsWith("Topology:", StringComparison.Ordinal)).ToList();
         var found = await SluiceCli.RunAsync(cli, "find", mail.Id);
         var unknown = await SluiceCli.RunAsync(cli, "find", "no-such-id");
+        var byTenant = await SluiceCli.RunAsync(cli, "find", "--tenant", mail.Tenant, "--since", "1h", "--json");
+        var otherTenant = await SluiceCli.RunAsync(cli, "find", "--tenant", "someone-else");
+        var future = await SluiceCli.RunAsync(cli, "find", mail.Id, "--since", DateTimeOffset.UtcNow.AddHours(1).ToString("O"));
+        var badSince = await SluiceCli.RunAsync(cli, "find", mail.Id, "--since", "yesterday");
+        var nothingAsked = await SluiceCli.RunAsync(cli, "find");
 
         Assert.Equal(ExitCodes.Ok, found.ExitCode);
         var lines = found.Output.Trim().Split('\n');
-        Assert.Contains(lines, l => l.StartsWith("delivered", StringComparison.Ordinal) && l.Contains("ann@corp.example", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.StartsWith("failed", StringComparison.Ordinal) && l.Contains("nobody@corp.example", StringComparison.Ordinal)
+        Assert.Contains(lines, l => l.StartsWith($"{mail.Id}  delivered", StringComparison.Ordinal) && l.Contains("ann@corp.example", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith($"{mail.Id}  failed", StringComparison.Ordinal) && l.Contains("nobody@corp.example", StringComparison.Ordinal)
             && l.Contains(FailureReasons.Rejected, StringComparison.Ordinal));
+
+        // A tenant's mail since an age, as JSON lines; another tenant's, or the future, has nothing.
+        Assert.Equal(ExitCodes.Ok, byTenant.ExitCode);
+        var states = byTenant.Output.Trim().Split('\n').Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Select(e => (e.GetProperty("id").GetString(), e.GetProperty("state").GetString())).Order().ToList();
+        Assert.Equal([(mail.Id, "delivered"), (mail.Id, "failed")], states);
+        Assert.Equal(ExitCodes.NotFound, otherTenant.ExitCode);
+        Assert.Equal(ExitCodes.NotFound, future.ExitCode);
+        Assert.Equal(ExitCodes.InvalidInput, badSince.ExitCode);
+        Assert.Contains("--since 'yesterday'", badSince.Error + badSince.Output, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.InvalidInput, nothingAsked.ExitCode);
         Assert.Equal(ExitCodes.NotFound, unknown.ExitCode);
         Assert.Contains("Nothing known about no-such-id", unknown.Output, StringComparison.Ordinal);
     }
