@@ -15,13 +15,19 @@ namespace Sluice.Worker.Journal;
 /// What is left is the window between the receiver's 250 and the record's confirm: a crash there can
 /// still send one message twice, at most once per SMTP connection.
 /// </summary>
-public sealed class DeliveryJournal(string egress, HopPublisher publisher, DeliveryIndex index, DeliveryTelemetry telemetry)
+public sealed class DeliveryJournal(string egress, HopPublisher publisher, DeliveryIndex index, DeliveryTelemetry telemetry) : IAsyncDisposable
 {
+    private readonly JournalWriter _writer = new(egress, publisher, telemetry);
+
     public DeliveryIndex Index => index;
 
+    /// <summary>Writes what is queued, then stops.</summary>
+    public ValueTask DisposeAsync() => _writer.DisposeAsync();
+
     /// <summary>
-    /// Records that a transaction is about to start, confirmed before it does: whatever happens to this owner
-    /// next, the next one counts these permits as used.
+    /// Records that a transaction is about to start; call it before the first SMTP command (the record is on
+    /// its way to the broker when the call returns) and await it with the transaction: whatever happens to
+    /// this owner next, the next one counts these permits as used.
     /// </summary>
     public Task SendingAsync(JournalRecord sending) => AppendAsync(sending);
 
@@ -40,13 +46,7 @@ public sealed class DeliveryJournal(string egress, HopPublisher publisher, Deliv
     /// <summary>Records a ban suspension, so a new owner keeps it.</summary>
     public Task SuspendedAsync(DateTimeOffset at, DateTimeOffset until) => AppendAsync(JournalRecord.Suspension(at, until));
 
-    private async Task AppendAsync(JournalRecord record)
-    {
-        long started = Stopwatch.GetTimestamp();
-        await publisher.PublishAsync(QueueNames.Journal(egress), record.ToJson(),
-            new BasicProperties { Persistent = true, ContentType = "application/json", MessageId = record.Id }, CancellationToken.None).ConfigureAwait(false);
-        telemetry.JournalWritten(egress, Stopwatch.GetElapsedTime(started).TotalSeconds);
-    }
+    private Task AppendAsync(JournalRecord record) => _writer.WriteAsync(record);
 
     /// <summary>
     /// Reads every record since <paramref name="since"/> into <paramref name="replay"/> (and through it the
@@ -78,7 +78,7 @@ public sealed class DeliveryJournal(string egress, HopPublisher publisher, Deliv
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += async (_, delivery) =>
         {
-            if (JournalRecord.FromJson(delivery.Body.Span) is { } record)
+            foreach (var record in JournalRecord.ReadBatch(delivery.Body.Span))
             {
                 if (record.Kind == JournalRecord.MarkerKind)
                 {
@@ -98,7 +98,7 @@ public sealed class DeliveryJournal(string egress, HopPublisher publisher, Deliv
         };
         string tag = await channel.BasicConsumeAsync(QueueNames.Journal(egress), autoAck: false, consumerTag: string.Empty, noLocal: false, exclusive: false,
             arguments: new Dictionary<string, object?> { ["x-stream-offset"] = new AmqpTimestamp(since.ToUnixTimeSeconds()) }, consumer, cancellationToken).ConfigureAwait(false);
-        await markerPublisher.PublishAsync(QueueNames.Journal(egress), JournalRecord.MarkerAt(marker, DateTimeOffset.UtcNow).ToJson(),
+        await markerPublisher.PublishAsync(QueueNames.Journal(egress), JournalRecord.ToJson([JournalRecord.MarkerAt(marker, DateTimeOffset.UtcNow)]),
             new BasicProperties { Persistent = true, ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
         await caughtUp.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
         await channel.BasicCancelAsync(tag, noWait: false, cancellationToken).ConfigureAwait(false);

@@ -5,7 +5,7 @@ namespace Sluice.Worker.Journal;
 
 /// <summary>
 /// One entry of an egress's delivery journal. An SMTP transaction leaves two: <see cref="Sending"/>,
-/// confirmed before the first byte goes to the receiver, and <see cref="Settled"/> when it is over, with
+/// published before the first byte goes to the receiver, and <see cref="Settled"/> when it is over, with
 /// the recipients the receiver accepted. Together they let a new owner count exactly what the previous
 /// one used of every window (a transaction that never settled, because its owner died mid-send, counts
 /// as used until it must have ended). A <see cref="Suspension"/> entry carries a ban across owners; a
@@ -67,6 +67,25 @@ public sealed record JournalRecord(string Kind, long At)
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, JournalJsonContext.Default.JournalRecord);
 
+    /// <summary>One stream message: a JSON array of records (the journal is written in batches).</summary>
+    public static byte[] ToJson(IEnumerable<JournalRecord> records) =>
+        JsonSerializer.SerializeToUtf8Bytes(records.ToArray(), JournalJsonContext.Default.JournalRecordArray);
+
+    /// <summary>The records of one stream message; none for anything that is not a batch of records.</summary>
+    public static IReadOnlyList<JournalRecord> ReadBatch(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, JournalJsonContext.Default.JournalRecordArray) is { } records
+                ? [.. records.Where(r => r is { Kind: not null })]
+                : [];
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+    }
+
     /// <summary>Null for anything that is not a record (the journal is read, never trusted to be well formed).</summary>
     public static JournalRecord? FromJson(ReadOnlySpan<byte> json)
     {
@@ -83,4 +102,5 @@ public sealed record JournalRecord(string Kind, long At)
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault)]
 [JsonSerializable(typeof(JournalRecord))]
+[JsonSerializable(typeof(JournalRecord[]))]
 internal sealed partial class JournalJsonContext : JsonSerializerContext;

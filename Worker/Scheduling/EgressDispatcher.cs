@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using MimeKit;
 using RabbitMQ.Client;
+using Sluice.Contracts.Events;
 using Sluice.Contracts.Validation;
 using Sluice.Worker.Classification;
 using Sluice.Worker.Delivery;
@@ -33,6 +34,7 @@ public sealed partial class EgressDispatcher(
     HopPublisher publisher,
     Acknowledger acknowledger,
     DeliveryJournal journal,
+    DeliveryEvents events,
     ILogger logger)
 {
     private readonly TimeProvider _time = services.Time;
@@ -227,15 +229,17 @@ public sealed partial class EgressDispatcher(
         {
             LogUncertain(work.Properties.MessageId, envelope.Domain, uncertain, services.Retry.UncertainRetries);
             var decision = services.RetryPolicy.Next(attempts, envelope.AcceptedAt, envelope.Mail.NotAfter, Random.Shared);
-            await PublishDelayedCopyAsync(work, envelope, envelope.Recipients, decision.At ?? _time.GetUtcNow(), slotted: false, attempts, detail,
-                [new(MailHeaders.Uncertain, (long)uncertain)]).ConfigureAwait(false);
+            var next = decision.At ?? _time.GetUtcNow();
+            await Task.WhenAll(
+                PublishDelayedCopyAsync(work, envelope, envelope.Recipients, next, slotted: false, attempts, detail, [new(MailHeaders.Uncertain, (long)uncertain)]),
+                events.PublishAsync(envelope, envelope.Recipients, DeliveryOutcomes.Uncertain, attempts, detail: detail, next: next)).ConfigureAwait(false);
         }
 
         await acknowledger.AckAsync(work.DeliveryTag).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// One SMTP transaction for the envelope, journaled (confirmed) before it starts; null when the message was
+    /// One SMTP transaction for the envelope, journaled as it starts; null when the message was
     /// settled without one (its MIME cannot be built) or must not be sent (the channel that would settle it is
     /// gone: the broker gives it to the next consumer, and a send now would only make a duplicate).
     /// </summary>
@@ -250,6 +254,7 @@ public sealed partial class EgressDispatcher(
         {
             LogSettled(work.Properties.MessageId, envelope.Domain, FailureReasons.InvalidMime, e.Message);
             Count(envelope, "failed", envelope.Recipients.Count);
+            await events.PublishAsync(envelope, envelope.Recipients, DeliveryOutcomes.Failed, envelope.Attempts, reason: FailureReasons.InvalidMime, detail: e.Message).ConfigureAwait(false);
             await MoveAsync(work, QueueNames.Failed, NextHop.Reason(FailureReasons.InvalidMime, e.Message, _time.GetUtcNow())).ConfigureAwait(false);
             return null;
         }
@@ -261,11 +266,14 @@ public sealed partial class EgressDispatcher(
                 return null;
             }
 
+            // The record goes to the broker before the first SMTP command, and its confirm is awaited with the
+            // transaction rather than before it: a confirm round trip per send would cost a third of the throughput.
             var sending = JournalRecord.Sending(Guid.NewGuid().ToString("N"), envelope.Mail.Id, envelope.Mail.Tenant, envelope.Partition, envelope.Recipients.Count, _time.GetUtcNow());
-            await journal.SendingAsync(sending).ConfigureAwait(false);
+            var journaled = journal.SendingAsync(sending);
             long started = services.Delivery.SendStarted(egress);
             var report = await smtp.SendAsync(message, envelope.Mail.From.Address, envelope.Recipients).ConfigureAwait(false);
             services.Delivery.SendEnded(egress, started, report.ConnectionFailure is not null);
+            await journaled.ConfigureAwait(false);
             return (report, sending);
         }
     }
@@ -285,6 +293,8 @@ public sealed partial class EgressDispatcher(
 
         Count(envelope, "duplicate", envelope.Recipients.Count - undelivered.Count);
         LogDuplicate(work.Properties.MessageId, envelope.Domain, envelope.Recipients.Count - undelivered.Count);
+        await events.PublishAsync(envelope, [.. envelope.Recipients.Except(undelivered, StringComparer.Ordinal)], DeliveryOutcomes.Duplicate, envelope.Attempts,
+            detail: "delivered earlier under this id; not sent again").ConfigureAwait(false);
         if (undelivered.Count > 0)
         {
             return envelope with { Recipients = undelivered };
@@ -320,6 +330,7 @@ public sealed partial class EgressDispatcher(
         int attempts = envelope.Attempts + 1;
         var hops = new List<Task>();
         Count(envelope, "delivered", report.Accepted.Count);
+        hops.Add(events.PublishAsync(envelope, report.Accepted, DeliveryOutcomes.Delivered, attempts));
         foreach (var group in report.Refused.GroupBy(r => services.Classifier.Classify(r.Reply)))
         {
             var classification = group.Key;
@@ -336,6 +347,7 @@ public sealed partial class EgressDispatcher(
                 case DeliveryOutcome.Failed:
                     LogSettled(work.Properties.MessageId, envelope.Domain, FailureReasons.Rejected, detail);
                     hops.Add(PublishCopyAsync(work, QueueNames.Failed, recipients, [.. NextHop.Reason(FailureReasons.Rejected, detail, _time.GetUtcNow()), new(MailHeaders.Attempts, (long)attempts)]));
+                    hops.Add(events.PublishAsync(envelope, recipients, DeliveryOutcomes.Failed, attempts, reply: detail, reason: FailureReasons.Rejected));
                     break;
                 case DeliveryOutcome.Throttled:
                     var coolUntil = _time.GetUtcNow() + (classification.CoolDown ?? services.Retry.ThrottleCoolDown);
@@ -344,7 +356,7 @@ public sealed partial class EgressDispatcher(
                     LogThrottled(envelope.Partition, shown, coolUntil);
                     // A throttle is about the rate, not this message: it goes back onto the partition's slot plan
                     // (after the cool-down, at the cut rate) rather than on an exponential backoff.
-                    hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, earliest: coolUntil, onSlot: true));
+                    hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, DeliveryOutcomes.Throttled, earliest: coolUntil, onSlot: true));
                     break;
                 case DeliveryOutcome.SplitAndRetry when recipients.Count > 1:
                     // Two halves, each its own message with its own permits, back after the shortest tier.
@@ -352,9 +364,10 @@ public sealed partial class EgressDispatcher(
                     var now = _time.GetUtcNow();
                     hops.Add(PublishDelayedCopyAsync(work, envelope, recipients[..half], now, slotted: false, envelope.Attempts, detail));
                     hops.Add(PublishDelayedCopyAsync(work, envelope, recipients[half..], now, slotted: false, envelope.Attempts, detail));
+                    hops.Add(events.PublishAsync(envelope, recipients, DeliveryOutcomes.Deferred, attempts, reply: detail, detail: "too many recipients in one transaction: sent again as two", next: now));
                     break;
                 case DeliveryOutcome.SplitAndRetry:
-                    hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, earliest: null));
+                    hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, DeliveryOutcomes.Deferred, earliest: null));
                     break;
                 case DeliveryOutcome.Banned:
                     var suspendedUntil = _time.GetUtcNow() + (classification.CoolDown ?? services.Retry.BanSuspension);
@@ -370,10 +383,10 @@ public sealed partial class EgressDispatcher(
                     // When the suspension ends, the egress comes back on the warm-up ramp.
                     limiters.WarmUp.Begin(suspendedUntil);
 
-                    hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, earliest: null, latest: Earliest(suspendedUntil, _time.GetUtcNow() + services.PausedRecheck)));
+                    hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, DeliveryOutcomes.Banned, earliest: null, latest: Earliest(suspendedUntil, _time.GetUtcNow() + services.PausedRecheck)));
                     break;
                 case DeliveryOutcome.Deferred:
-                    hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, earliest: null));
+                    hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, DeliveryOutcomes.Deferred, earliest: null));
                     break;
                 case DeliveryOutcome.Delivered:
                     break;
@@ -393,28 +406,38 @@ public sealed partial class EgressDispatcher(
         LogSent(work.Properties.MessageId, envelope.Domain, report.Accepted.Count, report.Refused.Count);
     }
 
-    /// <summary>Within the retry budget: back to the tiers (after a backoff, or on the partition's next slot); past it: parked.</summary>
-    private Task RetryLaterAsync(EgressWork work, EgressEnvelope envelope, List<string> recipients, int attempts, string reply, DateTimeOffset? earliest, DateTimeOffset? latest = null, bool onSlot = false)
+    /// <summary>
+    /// Within the retry budget: back to the tiers (after a backoff, or on the partition's next slot), and producers
+    /// are told <paramref name="outcome"/> with the next attempt; past it: parked.
+    /// </summary>
+    private Task RetryLaterAsync(
+        EgressWork work, EgressEnvelope envelope, List<string> recipients, int attempts, string reply, string outcome,
+        DateTimeOffset? earliest, DateTimeOffset? latest = null, bool onSlot = false)
     {
         var decision = services.RetryPolicy.Next(attempts, envelope.AcceptedAt, envelope.Mail.NotAfter, Random.Shared);
         if (decision.At is not { } at)
         {
-            return PublishParkedCopyAsync(work, envelope, recipients, decision.Reason!, $"{decision.Detail}; last reply: {reply}", attempts);
+            return PublishParkedCopyAsync(work, envelope, recipients, decision.Reason!, $"{decision.Detail}; last reply: {reply}", attempts, reply);
         }
 
-        if (onSlot && limiters.PartitionLimiter(envelope.Partition) is { } limiter)
+        DateTimeOffset notBefore;
+        bool slotted = onSlot && limiters.PartitionLimiter(envelope.Partition) is not null;
+        if (slotted && limiters.PartitionLimiter(envelope.Partition) is { } limiter)
         {
-            var slot = planner.Reserve(envelope.Partition, recipients.Count, limiter);
-            return PublishDelayedCopyAsync(work, envelope, recipients, Latest(slot, earliest)!.Value, slotted: true, attempts, reply);
+            notBefore = Latest(planner.Reserve(envelope.Partition, recipients.Count, limiter), earliest)!.Value;
         }
-
-        var notBefore = Latest(at, earliest)!.Value;
-        if (latest is { } cap && cap < notBefore)
+        else
         {
-            notBefore = cap;
+            notBefore = Latest(at, earliest)!.Value;
+            if (latest is { } cap && cap < notBefore)
+            {
+                notBefore = cap;
+            }
         }
 
-        return PublishDelayedCopyAsync(work, envelope, recipients, notBefore, slotted: false, attempts, reply);
+        return Task.WhenAll(
+            PublishDelayedCopyAsync(work, envelope, recipients, notBefore, slotted, attempts, reply),
+            events.PublishAsync(envelope, recipients, outcome, attempts, reply: reply, next: notBefore));
     }
 
     /// <summary>
@@ -435,7 +458,9 @@ public sealed partial class EgressDispatcher(
             : $"the sender {PrintableText.Escape(envelope.Mail.From.Address, 100)} is not a sendable address";
         LogSettled(work.Properties.MessageId, envelope.Domain, FailureReasons.InvalidAddress, detail);
         Count(envelope, "failed", unsendable.Count);
-        await PublishCopyAsync(work, QueueNames.Failed, unsendable, NextHop.Reason(FailureReasons.InvalidAddress, detail, _time.GetUtcNow())).ConfigureAwait(false);
+        await Task.WhenAll(
+            PublishCopyAsync(work, QueueNames.Failed, unsendable, NextHop.Reason(FailureReasons.InvalidAddress, detail, _time.GetUtcNow())),
+            events.PublishAsync(envelope, unsendable, DeliveryOutcomes.Failed, envelope.Attempts, reason: FailureReasons.InvalidAddress, detail: detail)).ConfigureAwait(false);
         var rest = envelope.Recipients.Except(unsendable, StringComparer.Ordinal).ToList();
         if (rest.Count == 0)
         {
@@ -457,18 +482,23 @@ public sealed partial class EgressDispatcher(
     }
 
     /// <summary>A copy for <paramref name="recipients"/> into <c>mail.parked</c>, logged and counted; the caller acks the original.</summary>
-    private Task PublishParkedCopyAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, string reason, string detail, int attempts)
+    private Task PublishParkedCopyAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, string reason, string detail, int attempts, string? reply = null)
     {
         LogSettled(work.Properties.MessageId, envelope.Domain, reason, detail);
         Count(envelope, "parked", recipients.Count);
-        return PublishCopyAsync(work, QueueNames.Parked, recipients, [.. NextHop.Reason(reason, detail, _time.GetUtcNow()), new(MailHeaders.Attempts, (long)attempts)]);
+        return Task.WhenAll(
+            PublishCopyAsync(work, QueueNames.Parked, recipients, [.. NextHop.Reason(reason, detail, _time.GetUtcNow()), new(MailHeaders.Attempts, (long)attempts)]),
+            events.PublishAsync(envelope, recipients, DeliveryOutcomes.Parked, attempts, reply: reply, reason: reason, detail: detail));
     }
 
-    private Task ParkAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, string reason, string detail)
+    private async Task ParkAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, string reason, string detail)
     {
         LogSettled(work.Properties.MessageId, envelope.Domain, reason, detail);
         Count(envelope, "parked", recipients.Count);
-        return MoveAsync(work, QueueNames.Parked, NextHop.Reason(reason, detail, _time.GetUtcNow()), recipients);
+        await Task.WhenAll(
+            PublishCopyAsync(work, QueueNames.Parked, recipients, NextHop.Reason(reason, detail, _time.GetUtcNow())),
+            events.PublishAsync(envelope, recipients, DeliveryOutcomes.Parked, envelope.Attempts, reason: reason, detail: detail)).ConfigureAwait(false);
+        await acknowledger.AckAsync(work.DeliveryTag).ConfigureAwait(false);
     }
 
     /// <summary>Sends the message to the delay tier for <paramref name="notBefore"/>, then acks the original.</summary>

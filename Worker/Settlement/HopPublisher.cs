@@ -30,11 +30,21 @@ public sealed class HopPublisher : IAsyncDisposable
     }
 
     /// <summary>Publishes <paramref name="body"/> to <paramref name="queue"/>; throws if the broker did not take it.</summary>
-    public async Task PublishAsync(string queue, ReadOnlyMemory<byte> body, BasicProperties properties, CancellationToken cancellationToken)
+    public Task PublishAsync(string queue, ReadOnlyMemory<byte> body, BasicProperties properties, CancellationToken cancellationToken) =>
+        PublishAsync(string.Empty, queue, mandatory: true, body, properties, cancellationToken);
+
+    /// <summary>
+    /// Publishes a notification to <paramref name="exchange"/>, confirmed; not mandatory: an exchange that no
+    /// one has bound a queue to yet drops it, and that is not an error.
+    /// </summary>
+    public Task NotifyAsync(string exchange, string routingKey, ReadOnlyMemory<byte> body, BasicProperties properties, CancellationToken cancellationToken) =>
+        PublishAsync(exchange, routingKey, mandatory: false, body, properties, cancellationToken);
+
+    private async Task PublishAsync(string exchange, string routingKey, bool mandatory, ReadOnlyMemory<byte> body, BasicProperties properties, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_timeout);
-        await _channel.BasicPublishAsync(string.Empty, queue, mandatory: true, properties, body, deadline.Token).ConfigureAwait(false);
+        await _channel.BasicPublishAsync(exchange, routingKey, mandatory, properties, body, deadline.Token).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()

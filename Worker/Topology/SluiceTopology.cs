@@ -1,3 +1,4 @@
+using Sluice.Contracts.Events;
 using Sluice.Contracts.Publishing;
 
 namespace Sluice.Worker.Topology;
@@ -5,7 +6,8 @@ namespace Sluice.Worker.Topology;
 /// <summary>
 /// The one place that decides the broker topology. All queues are quorum queues
 /// (replicated, durable, with delivery counting). Internal hops use the default exchange with the queue
-/// name as routing key, so only the producer-facing exchange exists as an object of its own.
+/// name as routing key, so only the producer-facing exchanges exist as objects of their own: the one
+/// producers publish to, and the one the worker tells them what became of their mail on.
 /// </summary>
 public static class SluiceTopology
 {
@@ -36,7 +38,7 @@ public static class SluiceTopology
         }
 
         return new TopologyDefinition(
-            [new ExchangeDefinition(OutboundWire.Exchange, "topic")],
+            [new ExchangeDefinition(OutboundWire.Exchange, "topic"), new ExchangeDefinition(DeliveryEventWire.Exchange, "topic")],
             queues,
             [new BindingDefinition(OutboundWire.Exchange, QueueNames.Intake, IntakeBindingKey)]);
     }

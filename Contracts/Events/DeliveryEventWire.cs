@@ -1,0 +1,31 @@
+using System.Text.Json;
+
+namespace Sluice.Contracts.Events;
+
+/// <summary>The AMQP side of the delivery events: where they are published and how they read.</summary>
+public static class DeliveryEventWire
+{
+    /// <summary>The topic exchange the worker publishes every event to. Bind your own queue to it.</summary>
+    public const string Exchange = "mail.events";
+
+    /// <summary>AMQP <c>type</c> property: names the contract and its version.</summary>
+    public const string MessageType = "sluice.delivery-event.v1";
+
+    /// <summary>
+    /// <c>OUTCOME.TENANT</c>: bind <c>failed.#</c> for every failure, <c>#</c> for everything, <c>*.acme</c> for
+    /// tenant <c>acme</c> (a tenant with dots in it spans several words: <c>*.acme.eu</c>).
+    /// </summary>
+    public static string RoutingKey(DeliveryEvent deliveryEvent)
+    {
+        ArgumentNullException.ThrowIfNull(deliveryEvent);
+        return $"{deliveryEvent.Outcome}.{deliveryEvent.Tenant}";
+    }
+
+    public static byte[] Serialize(DeliveryEvent deliveryEvent) =>
+        JsonSerializer.SerializeToUtf8Bytes(deliveryEvent, ContractJsonContext.Default.DeliveryEvent);
+
+    /// <summary>Parses an event. Throws <see cref="JsonException"/> naming the offending path.</summary>
+    public static DeliveryEvent Deserialize(ReadOnlySpan<byte> utf8Json) =>
+        JsonSerializer.Deserialize(utf8Json, ContractJsonContext.Default.DeliveryEvent)
+        ?? throw new JsonException("The event is the JSON literal null.");
+}
