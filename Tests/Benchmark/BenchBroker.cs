@@ -67,7 +67,7 @@ internal sealed class BenchBroker : IAsyncDisposable
     public static bool IsMailQueue(string name) =>
         !name.StartsWith("mail.status.", StringComparison.Ordinal) && name != "mail.control" && !IsJournal(name);
 
-    /// <summary>A delivery journal stream: one record per delivering SMTP transaction.</summary>
+    /// <summary>A delivery journal stream (batches of records, two per SMTP transaction).</summary>
     public static bool IsJournal(string name) => name.StartsWith("mail.journal.", StringComparison.Ordinal);
 
     /// <summary>Messages in one queue of the vhost.</summary>

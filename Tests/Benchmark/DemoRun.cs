@@ -15,7 +15,13 @@ namespace Sluice.Benchmark;
 /// </summary>
 internal static class DemoRun
 {
-    public static async Task<int> RunAsync(int size, double believed, TimeSpan outage, TextWriter output)
+    /// <param name="size">Messages in the backlog.</param>
+    /// <param name="believed">The worker's limits as a multiple of the receivers' true limits.</param>
+    /// <param name="outage">How long the smarthost stays down.</param>
+    /// <param name="restartBeforeReturn">SIGKILL the worker and start a new one a few seconds before the smarthost returns.</param>
+    /// <param name="kills">SIGKILL the owning worker this many times while it drains (a standby takes over each time).</param>
+    /// <param name="output">Where progress and the report go.</param>
+    public static async Task<int> RunAsync(int size, double believed, TimeSpan outage, bool restartBeforeReturn, int kills, TextWriter output)
     {
         var scenario = new DemoScenario(size, believed);
         var recipients = scenario.Recipients();
@@ -40,9 +46,18 @@ internal static class DemoRun
             + $"the worker is configured at {believed:0.##} × those limits.");
         await output.WriteLineAsync($"  worker log: {log}; broker vhost: {broker.VirtualHost}");
 
-        var (worker, metricsPort) = await BenchWorker.StartReadyProcessAsync(configuration, log);
-        using var workerProcess = worker;
-        await output.WriteLineAsync($"  the worker is ready; its metrics: http://127.0.0.1:{metricsPort}/metrics");
+        var workers = new List<Process>();
+        async Task StartWorkerAsync()
+        {
+            var (process, port) = await BenchWorker.StartReadyProcessAsync(
+                new Dictionary<string, string?>(configuration, StringComparer.OrdinalIgnoreCase), workers.Count == 0 ? log : $"{log}.{workers.Count + 1}");
+            workers.Add(process);
+            await output.WriteLineAsync($"  worker {workers.Count} is ready; its metrics: http://127.0.0.1:{port}/metrics");
+        }
+
+        // The owner is the oldest worker alive: the others stand by until it dies.
+        Process Owner() => workers.First(w => !w.HasExited);
+        await StartWorkerAsync();
         var factory = new ConnectionFactory { HostName = "localhost", VirtualHost = broker.VirtualHost };
         await using var connection = await factory.CreateConnectionAsync();
         await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
@@ -54,26 +69,52 @@ internal static class DemoRun
 
         await output.WriteLineAsync($"  published {recipients.Count} messages in {clock.Elapsed.TotalSeconds:0.0} s; the smarthost stays DOWN for {outage.TotalSeconds:0} s …");
         ReceivingSimulator? simulator = null;
+        var killedAt = new List<DateTimeOffset>();
         try
         {
-            await WatchAsync(null, broker, clock, outage, output);
+            if (restartBeforeReturn)
+            {
+                await WatchAsync(null, broker, clock, outage - TimeSpan.FromSeconds(10) - clock.Elapsed, output);
+                Owner().Kill(entireProcessTree: true);
+                await output.WriteLineAsync($"  t+{clock.Elapsed.TotalSeconds:0}s the worker is KILLED (SIGKILL) and a new one started, just before the smarthost returns");
+                await StartWorkerAsync();
+            }
+
+            if (kills > 0)
+            {
+                await StartWorkerAsync();
+            }
+
+            await WatchAsync(null, broker, clock, outage - clock.Elapsed, output);
             simulator = ReceivingSimulator.Start(scenario.Simulator(smtpPort));
             var upAt = simulator.Time.GetUtcNow();
             await output.WriteLineAsync($"  t+{clock.Elapsed.TotalSeconds:0}s the smarthost is UP; Sluice drains:");
             int deliverable = recipients.Count - scenario.UnknownUsers;
             var timeout = TimeSpan.FromMinutes(3) + (3 * Ideal(scenario, recipients));
-            while (simulator.DeliveredCount < deliverable && clock.Elapsed < outage + timeout && !worker.HasExited)
+            while (simulator.DeliveredCount < deliverable && clock.Elapsed < outage + timeout && workers.Any(w => !w.HasExited))
             {
                 await WatchAsync(simulator, broker, clock, TimeSpan.FromSeconds(10), output);
+                if (killedAt.Count < kills && simulator.DeliveredCount >= (killedAt.Count + 1) * deliverable / (kills + 1))
+                {
+                    killedAt.Add(simulator.Time.GetUtcNow());
+                    Owner().Kill(entireProcessTree: true);
+                    await output.WriteLineAsync($"  t+{clock.Elapsed.TotalSeconds:0}s the owning worker is KILLED (SIGKILL); a standby takes over");
+                    await StartWorkerAsync();
+                }
             }
 
             await Task.Delay(TimeSpan.FromSeconds(6)); // let failures settle and the management API catch up
-            await ReportAsync(scenario, recipients, simulator, connection, broker, upAt, output);
+            await ReportAsync(scenario, recipients, simulator, connection, broker, upAt, killedAt, output);
         }
         finally
         {
-            worker.Kill(entireProcessTree: true);
-            await worker.WaitForExitAsync();
+            foreach (var worker in workers)
+            {
+                worker.Kill(entireProcessTree: true);
+                await worker.WaitForExitAsync();
+                worker.Dispose();
+            }
+
             if (simulator is not null)
             {
                 await simulator.DisposeAsync();
@@ -102,7 +143,9 @@ internal static class DemoRun
         }
     }
 
-    private static async Task ReportAsync(DemoScenario scenario, List<string> recipients, ReceivingSimulator simulator, IConnection connection, BenchBroker broker, DateTimeOffset upAt, TextWriter output)
+    private static async Task ReportAsync(
+        DemoScenario scenario, List<string> recipients, ReceivingSimulator simulator, IConnection connection, BenchBroker broker, DateTimeOffset upAt,
+        List<DateTimeOffset> killedAt, TextWriter output)
     {
         var records = simulator.Records.ToList();
         var deliveries = RecordAnalysis.Deliveries(records);
@@ -132,6 +175,14 @@ internal static class DemoRun
         await output.WriteLineAsync($"  drain                {drain.TotalSeconds:0} s from the smarthost coming back to the last delivery");
         await output.WriteLineAsync($"  ideal                {ideal.TotalSeconds:0} s (the busiest provider's messages ÷ its true limit)");
         await output.WriteLineAsync($"  drain ÷ ideal        {drain / ideal:0.00}   (target ≤ {(scenario.Believed > 1 ? "1.30" : "1.05")})");
+        if (killedAt.Count > 0)
+        {
+            // The hand-over gap: from the kill to the next recipient any worker got accepted.
+            var gaps = killedAt.Select(kill => records.Where(r => r.Stage == ReplyRecord.RcptStage && r.IsAccepted && r.At > kill).Min(r => (DateTimeOffset?)r.At) is { } next
+                ? $"{(next - kill).TotalSeconds:0.0} s" : "none");
+            await output.WriteLineAsync($"  hand-over gaps       {string.Join(", ", gaps)}   (owner killed → next delivery)");
+        }
+
         await output.WriteLineAsync("  per provider: fidelity = most RCPTs in any window ÷ true limit; utilization = accepted in the whole windows");
         await output.WriteLineAsync("  between the provider's first and last delivery ÷ (true limit × those windows)");
         foreach (var (partition, limit, messages) in scenario.Partitions(recipients))

@@ -46,7 +46,7 @@ root.SetAction(async (parse, _) =>
     }
 
     await output.WriteLineAsync($"churn (worker publishes/deliv.)  {shaping.Churn,8:0.00}   printed");
-    await output.WriteLineAsync($"journal records / delivery       {shaping.JournalRecords,8:0.00}   printed (one per delivering transaction, plus a replay marker per takeover)");
+    await output.WriteLineAsync($"journal writes / delivery        {shaping.JournalRecords,8:0.00}   printed (stream messages: batches of records, two records per transaction)");
     await output.WriteLineAsync($"refused replies (throttles)      {shaping.RefusedReplies,8}   0");
     await output.WriteLineAsync($"loss / duplicates                {shaping.Lost,4} / {shaping.Duplicates}   0 / 0   ({shaping.Delivered}/{shaping.Published} delivered)");
     return 0;
@@ -54,10 +54,13 @@ root.SetAction(async (parse, _) =>
 var size = new Option<int>("--size") { Description = "Messages in the outage backlog.", DefaultValueFactory = _ => 10_000 };
 var believed = new Option<double>("--believed") { Description = "The worker's limits as a multiple of the receivers' true limits (2: it must learn them).", DefaultValueFactory = _ => 1.0 };
 var outage = new Option<int>("--outage-seconds") { Description = "How long the smarthost stays down while the backlog piles up.", DefaultValueFactory = _ => 60 };
+var restart = new Option<bool>("--restart-before-return") { Description = "SIGKILL the worker and start a new one 10 s before the smarthost returns." };
+var kills = new Option<int>("--kills") { Description = "SIGKILL the owning worker this many times while it drains; a standby takes over each time." };
 var demo = new Command("demo", "The outage story: a backlog builds while the smarthost is down, then Sluice drains it into receivers with hidden limits; live progress and a final report.")
 {
-    size, believed, outage,
+    size, believed, outage, restart, kills,
 };
-demo.SetAction((parse, _) => DemoRun.RunAsync(parse.GetValue(size), parse.GetValue(believed), TimeSpan.FromSeconds(parse.GetValue(outage)), Console.Out));
+demo.SetAction((parse, _) => DemoRun.RunAsync(
+    parse.GetValue(size), parse.GetValue(believed), TimeSpan.FromSeconds(parse.GetValue(outage)), parse.GetValue(restart), parse.GetValue(kills), Console.Out));
 root.Subcommands.Add(demo);
 return await root.Parse(args).InvokeAsync();

@@ -3,6 +3,8 @@ using System.Globalization;
 using RabbitMQ.Client;
 using Sluice.Contracts.Publishing;
 using Sluice.Simulator;
+using Sluice.Worker.Control;
+using Sluice.Worker.Topology;
 
 namespace Sluice.Benchmark;
 
@@ -12,6 +14,8 @@ namespace Sluice.Benchmark;
 /// </summary>
 internal static class ShapingPhase
 {
+    private static readonly string Egress = new ControlTarget(ControlTargetKind.Egress, QueueNames.DefaultEgress).ToString();
+
     public static async Task<ShapingResult> RunAsync(int domainCount, int perDomain, int limit, TimeSpan window, int connections, TextWriter output)
     {
         var domains = Enumerable.Range(0, domainCount).Select(i => $"d{i}.shaping.example").ToList();
@@ -30,8 +34,21 @@ internal static class ShapingPhase
         await using var connection = await factory.CreateConnectionAsync();
         await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
         var clock = Stopwatch.StartNew();
+
+        // The steady state: the egress is paused while the backlog is published and split, so every domain
+        // has its whole backlog waiting when sending starts (the transitions are the demo's to measure).
+        await ControlLog.AppendAsync(connection, new ControlEvent(Egress, Paused: true, DateTimeOffset.UtcNow, "benchmark"), CancellationToken.None);
         var ids = await Backlog.PublishAsync(publisher, domains, perDomain);
-        await output.WriteLineAsync($"  published {ids.Count} messages in {clock.Elapsed.TotalSeconds:0.0} s; draining at {domainCount} × {limit} per {window.TotalSeconds:0} s …");
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            while ((await channel.QueueDeclarePassiveAsync(QueueNames.Intake)).MessageCount > 0)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        await ControlLog.AppendAsync(connection, new ControlEvent(Egress, Paused: false, DateTimeOffset.UtcNow, "benchmark"), CancellationToken.None);
+        await output.WriteLineAsync($"  published and split {ids.Count} messages in {clock.Elapsed.TotalSeconds:0.0} s; draining at {domainCount} × {limit} per {window.TotalSeconds:0} s …");
 
         int total = ids.Count;
         var progress = Task.Run(async () =>

@@ -3,6 +3,7 @@
 #   deploy/local/demo.sh                      # 10,000 messages, worker configured at the true limits
 #   deploy/local/demo.sh --believed 2         # worker configured at twice the true limits: it must learn them
 #   deploy/local/demo.sh --size 50000 --outage-seconds 120
+#   deploy/local/demo.sh --restart-before-return --kills 3   # kill -9 the worker before the return, then the owner 3 times
 # Starts RabbitMQ if needed, then runs `sluice-bench demo` (Tests/Benchmark/DemoRun.cs): a backlog is
 # published while the smarthost (the bundled receiving simulator) is down, the smarthost comes back,
 # and Sluice drains into Microsoft-, Google- and Yahoo-like receivers whose limits are enforced by the
