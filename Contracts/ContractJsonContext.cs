@@ -18,5 +18,5 @@ namespace Sluice.Contracts;
     RespectRequiredConstructorParameters = true,
     AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(OutboundMail))]
-[JsonSerializable(typeof(Events.DeliveryEvent))]
+[JsonSerializable(typeof(Events.DeliveryEvent[]))]
 internal sealed partial class ContractJsonContext : JsonSerializerContext;

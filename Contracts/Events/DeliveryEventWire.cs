@@ -2,7 +2,10 @@ using System.Text.Json;
 
 namespace Sluice.Contracts.Events;
 
-/// <summary>The AMQP side of the delivery events: where they are published and how they read.</summary>
+/// <summary>
+/// The AMQP side of the delivery events: where they are published and how they read. Each message is a
+/// JSON array of one or more events that share its routing key.
+/// </summary>
 public static class DeliveryEventWire
 {
     /// <summary>The topic exchange the worker publishes every event to. Bind your own queue to it.</summary>
@@ -21,11 +24,12 @@ public static class DeliveryEventWire
         return $"{deliveryEvent.Outcome}.{deliveryEvent.Tenant}";
     }
 
-    public static byte[] Serialize(DeliveryEvent deliveryEvent) =>
-        JsonSerializer.SerializeToUtf8Bytes(deliveryEvent, ContractJsonContext.Default.DeliveryEvent);
+    /// <summary>One AMQP message: a JSON array of events that share its routing key.</summary>
+    public static byte[] Serialize(IReadOnlyList<DeliveryEvent> deliveryEvents) =>
+        JsonSerializer.SerializeToUtf8Bytes(deliveryEvents.ToArray(), ContractJsonContext.Default.DeliveryEventArray);
 
-    /// <summary>Parses an event. Throws <see cref="JsonException"/> naming the offending path.</summary>
-    public static DeliveryEvent Deserialize(ReadOnlySpan<byte> utf8Json) =>
-        JsonSerializer.Deserialize(utf8Json, ContractJsonContext.Default.DeliveryEvent)
-        ?? throw new JsonException("The event is the JSON literal null.");
+    /// <summary>Parses one message's events. Throws <see cref="JsonException"/> naming the offending path.</summary>
+    public static IReadOnlyList<DeliveryEvent> Deserialize(ReadOnlySpan<byte> utf8Json) =>
+        JsonSerializer.Deserialize(utf8Json, ContractJsonContext.Default.DeliveryEventArray)
+        ?? throw new JsonException("The message is the JSON literal null, not an array of events.");
 }

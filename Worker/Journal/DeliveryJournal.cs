@@ -17,7 +17,13 @@ namespace Sluice.Worker.Journal;
 /// </summary>
 public sealed class DeliveryJournal(string egress, HopPublisher publisher, DeliveryIndex index, DeliveryTelemetry telemetry) : IAsyncDisposable
 {
-    private readonly JournalWriter _writer = new(egress, publisher, telemetry);
+    private readonly GroupCommit<JournalRecord> _writer = new(async batch =>
+    {
+        long started = Stopwatch.GetTimestamp();
+        await publisher.PublishAsync(QueueNames.Journal(egress), JournalRecord.ToJson(batch),
+            new BasicProperties { Persistent = true, ContentType = "application/json" }, CancellationToken.None).ConfigureAwait(false);
+        telemetry.JournalWritten(egress, Stopwatch.GetElapsedTime(started).TotalSeconds);
+    });
 
     public DeliveryIndex Index => index;
 

@@ -49,6 +49,7 @@ internal sealed partial class EgressSession(
         var gate = new EgressGate(services.RetryOptions, services.Time);
         var breaker = new EgressBreaker(services.Time);
         await using var publisher = await HopPublisher.CreateAsync(connection, broker.Value.PublishTimeout, stoppingToken).ConfigureAwait(false);
+        await using var events = new DeliveryEvents(egress, publisher, services.Time);
         await using var journal = new DeliveryJournal(egress, publisher, new DeliveryIndex(topology.JournalMaxAge, services.Time), services.Delivery);
         string takeover = await TakeOverAsync(journal, limiters, breaker, stoppingToken).ConfigureAwait(false);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken).ConfigureAwait(false);
@@ -72,7 +73,7 @@ internal sealed partial class EgressSession(
         };
 
         var backlog = new DomainBacklog();
-        var dispatcher = new EgressDispatcher(egress, services, limiters, planner, gate, breaker, backlog, publisher, acknowledger, journal, new DeliveryEvents(egress, publisher, services.Time), logger);
+        var dispatcher = new EgressDispatcher(egress, services, limiters, planner, gate, breaker, backlog, publisher, acknowledger, journal, events, logger);
         using var reporting = new CancellationTokenSource();
         var status = new StatusReporter(egress, services, limits.Value, planner, limiters, gate, breaker, backlog, publisher, scheduler.Value.StatusInterval, takeover);
         var reporter = status.RunAsync(reporting.Token);
