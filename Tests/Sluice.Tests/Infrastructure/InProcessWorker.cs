@@ -19,7 +19,10 @@ public sealed class InProcessWorker : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<InProcessWorker> StartAsync(IEnumerable<KeyValuePair<string, string?>> configuration, LogCapture? logs = null)
+    /// <param name="configuration">The worker's configuration.</param>
+    /// <param name="logs">Receives the worker's log, if given.</param>
+    /// <param name="beforeStart">Runs once the host is built, before it starts (e.g. to attach a metric collector that must miss nothing).</param>
+    public static async Task<InProcessWorker> StartAsync(IEnumerable<KeyValuePair<string, string?>> configuration, LogCapture? logs = null, Action<IServiceProvider>? beforeStart = null)
     {
         var builder = SluiceHost.CreateBuilder(configuration);
         builder.AddSluicePipeline();
@@ -29,6 +32,7 @@ public sealed class InProcessWorker : IAsyncDisposable
         }
 
         var host = builder.Build();
+        beforeStart?.Invoke(host.Services);
         await host.StartAsync();
         return new InProcessWorker(host);
     }

@@ -95,8 +95,11 @@ public sealed class FailoverTests
         await first.DisposeAsync();
         int firstOwner = simulator.DeliveredCount;
 
-        await using var second = await InProcessWorker.StartAsync(configuration);
-        using var denials = new MetricCollector<long>(second.Services.GetRequiredService<IMeterFactory>(), SchedulerTelemetry.MeterName, "sluice.limiter.denials");
+        // The collector is attached before the second owner starts: each refusal by the day quota happens once.
+        MetricCollector<long>? collector = null;
+        await using var second = await InProcessWorker.StartAsync(configuration, beforeStart: services =>
+            collector = new MetricCollector<long>(services.GetRequiredService<IMeterFactory>(), SchedulerTelemetry.MeterName, "sluice.limiter.denials"));
+        using var denials = collector!;
 
         // Each of the other 20 is refused by the day quota (and then waits for the day's first permit to come back).
         while (denials.GetMeasurementSnapshot().Count(m => m.Value > 0 && Equals(m.Tags["level"], "egress_day")) < 50 - perDay)
