@@ -253,8 +253,7 @@ public sealed partial class EgressDispatcher(
         catch (FormatException e)
         {
             LogSettled(work.Properties.MessageId, envelope.Domain, FailureReasons.InvalidMime, e.Message);
-            Count(envelope, "failed", envelope.Recipients.Count);
-            await events.PublishAsync(envelope, envelope.Recipients, DeliveryOutcomes.Failed, envelope.Attempts, reason: FailureReasons.InvalidMime, detail: e.Message).ConfigureAwait(false);
+            await ReportAsync(envelope, envelope.Recipients, DeliveryOutcomes.Failed, envelope.Attempts, reason: FailureReasons.InvalidMime, detail: e.Message).ConfigureAwait(false);
             await MoveAsync(work, QueueNames.Failed, NextHop.Reason(FailureReasons.InvalidMime, e.Message, _time.GetUtcNow())).ConfigureAwait(false);
             return null;
         }
@@ -291,9 +290,8 @@ public sealed partial class EgressDispatcher(
             return envelope;
         }
 
-        Count(envelope, "duplicate", envelope.Recipients.Count - undelivered.Count);
         LogDuplicate(work.Properties.MessageId, envelope.Domain, envelope.Recipients.Count - undelivered.Count);
-        await events.PublishAsync(envelope, [.. envelope.Recipients.Except(undelivered, StringComparer.Ordinal)], DeliveryOutcomes.Duplicate, envelope.Attempts,
+        await ReportAsync(envelope, [.. envelope.Recipients.Except(undelivered, StringComparer.Ordinal)], DeliveryOutcomes.Duplicate, envelope.Attempts,
             detail: "delivered earlier under this id; not sent again").ConfigureAwait(false);
         if (undelivered.Count > 0)
         {
@@ -329,8 +327,7 @@ public sealed partial class EgressDispatcher(
     {
         int attempts = envelope.Attempts + 1;
         var hops = new List<Task>();
-        Count(envelope, "delivered", report.Accepted.Count);
-        hops.Add(events.PublishAsync(envelope, report.Accepted, DeliveryOutcomes.Delivered, attempts));
+        hops.Add(ReportAsync(envelope, report.Accepted, DeliveryOutcomes.Delivered, attempts));
         foreach (var group in report.Refused.GroupBy(r => services.Classifier.Classify(r.Reply)))
         {
             var classification = group.Key;
@@ -421,8 +418,8 @@ public sealed partial class EgressDispatcher(
         }
 
         DateTimeOffset notBefore;
-        bool slotted = onSlot && limiters.PartitionLimiter(envelope.Partition) is not null;
-        if (slotted && limiters.PartitionLimiter(envelope.Partition) is { } limiter)
+        var limiter = onSlot ? limiters.PartitionLimiter(envelope.Partition) : null;
+        if (limiter is not null)
         {
             notBefore = Latest(planner.Reserve(envelope.Partition, recipients.Count, limiter), earliest)!.Value;
         }
@@ -436,7 +433,7 @@ public sealed partial class EgressDispatcher(
         }
 
         return Task.WhenAll(
-            PublishDelayedCopyAsync(work, envelope, recipients, notBefore, slotted, attempts, reply),
+            PublishDelayedCopyAsync(work, envelope, recipients, notBefore, slotted: limiter is not null, attempts, reply),
             events.PublishAsync(envelope, recipients, outcome, attempts, reply: reply, next: notBefore));
     }
 
@@ -457,10 +454,9 @@ public sealed partial class EgressDispatcher(
             ? $"not a sendable address: {string.Join(", ", unsendable.Select(a => PrintableText.Escape(a, 100)))}"
             : $"the sender {PrintableText.Escape(envelope.Mail.From.Address, 100)} is not a sendable address";
         LogSettled(work.Properties.MessageId, envelope.Domain, FailureReasons.InvalidAddress, detail);
-        Count(envelope, "failed", unsendable.Count);
         await Task.WhenAll(
             PublishCopyAsync(work, QueueNames.Failed, unsendable, NextHop.Reason(FailureReasons.InvalidAddress, detail, _time.GetUtcNow())),
-            events.PublishAsync(envelope, unsendable, DeliveryOutcomes.Failed, envelope.Attempts, reason: FailureReasons.InvalidAddress, detail: detail)).ConfigureAwait(false);
+            ReportAsync(envelope, unsendable, DeliveryOutcomes.Failed, envelope.Attempts, reason: FailureReasons.InvalidAddress, detail: detail)).ConfigureAwait(false);
         var rest = envelope.Recipients.Except(unsendable, StringComparer.Ordinal).ToList();
         if (rest.Count == 0)
         {
@@ -485,19 +481,17 @@ public sealed partial class EgressDispatcher(
     private Task PublishParkedCopyAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, string reason, string detail, int attempts, string? reply = null)
     {
         LogSettled(work.Properties.MessageId, envelope.Domain, reason, detail);
-        Count(envelope, "parked", recipients.Count);
         return Task.WhenAll(
             PublishCopyAsync(work, QueueNames.Parked, recipients, [.. NextHop.Reason(reason, detail, _time.GetUtcNow()), new(MailHeaders.Attempts, (long)attempts)]),
-            events.PublishAsync(envelope, recipients, DeliveryOutcomes.Parked, attempts, reply: reply, reason: reason, detail: detail));
+            ReportAsync(envelope, recipients, DeliveryOutcomes.Parked, attempts, reply: reply, reason: reason, detail: detail));
     }
 
     private async Task ParkAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, string reason, string detail)
     {
         LogSettled(work.Properties.MessageId, envelope.Domain, reason, detail);
-        Count(envelope, "parked", recipients.Count);
         await Task.WhenAll(
             PublishCopyAsync(work, QueueNames.Parked, recipients, NextHop.Reason(reason, detail, _time.GetUtcNow())),
-            events.PublishAsync(envelope, recipients, DeliveryOutcomes.Parked, envelope.Attempts, reason: reason, detail: detail)).ConfigureAwait(false);
+            ReportAsync(envelope, recipients, DeliveryOutcomes.Parked, envelope.Attempts, reason: reason, detail: detail)).ConfigureAwait(false);
         await acknowledger.AckAsync(work.DeliveryTag).ConfigureAwait(false);
     }
 
@@ -539,6 +533,15 @@ public sealed partial class EgressDispatcher(
             ? headers
             : headers.Append(new(MailHeaders.Recipients, EgressEnvelope.EncodeRecipients(recipients)));
         return publisher.PublishAsync(queue, work.Body, NextHop.From(work.Properties, all), CancellationToken.None);
+    }
+
+    /// <summary>A final outcome for these recipients (or one with nothing more to say than its name): counted, and told to producers.</summary>
+    private Task ReportAsync(
+        EgressEnvelope envelope, IReadOnlyList<string> recipients, string outcome, int attempt,
+        string? reply = null, string? reason = null, string? detail = null)
+    {
+        Count(envelope, outcome, recipients.Count);
+        return events.PublishAsync(envelope, recipients, outcome, attempt, reply, reason, detail);
     }
 
     private void Count(EgressEnvelope envelope, string outcome, int recipients)
