@@ -52,6 +52,16 @@ public sealed class DeliveryIndex(TimeSpan keep, TimeProvider time)
         }
     }
 
+    /// <summary>Records the pairs a settled transaction delivered (nothing for any other record).</summary>
+    public void Add(JournalRecord settled)
+    {
+        ArgumentNullException.ThrowIfNull(settled);
+        if (settled.Delivered is { Count: > 0 } delivered && settled.Id is { } id)
+        {
+            Add(id, delivered, settled.At);
+        }
+    }
+
     /// <summary>Claims every pair for one send; false (and nothing claimed) when another send holds one of them.</summary>
     public bool TryClaim(string id, IReadOnlyList<string> recipients)
     {

@@ -40,12 +40,7 @@ public sealed class DeliveryJournal(string egress, HopPublisher publisher, Deliv
     /// <summary>Records how a transaction ended: its delivered recipients in the index at once, and in the stream, confirmed.</summary>
     public Task SettledAsync(JournalRecord settled)
     {
-        ArgumentNullException.ThrowIfNull(settled);
-        if (settled.Delivered is { Count: > 0 } delivered && settled.Id is { } id)
-        {
-            index.Add(id, delivered, settled.At);
-        }
-
+        index.Add(settled);
         return AppendAsync(settled);
     }
 
@@ -93,7 +88,7 @@ public sealed class DeliveryJournal(string egress, HopPublisher publisher, Deliv
                         caughtUp.TrySetResult();
                     }
                 }
-                else if (record.Kind is not null)
+                else
                 {
                     onRecord(record);
                     read++;

@@ -65,8 +65,6 @@ public sealed record JournalRecord(string Kind, long At)
 
     public DateTimeOffset Time => DateTimeOffset.FromUnixTimeMilliseconds(At);
 
-    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, JournalJsonContext.Default.JournalRecord);
-
     /// <summary>One stream message: a JSON array of records (the journal is written in batches).</summary>
     public static byte[] ToJson(IEnumerable<JournalRecord> records) =>
         JsonSerializer.SerializeToUtf8Bytes(records.ToArray(), JournalJsonContext.Default.JournalRecordArray);
@@ -85,22 +83,8 @@ public sealed record JournalRecord(string Kind, long At)
             return [];
         }
     }
-
-    /// <summary>Null for anything that is not a record (the journal is read, never trusted to be well formed).</summary>
-    public static JournalRecord? FromJson(ReadOnlySpan<byte> json)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(json, JournalJsonContext.Default.JournalRecord);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault)]
-[JsonSerializable(typeof(JournalRecord))]
 [JsonSerializable(typeof(JournalRecord[]))]
 internal sealed partial class JournalJsonContext : JsonSerializerContext;

@@ -43,12 +43,8 @@ public sealed class JournalReplay(DeliveryIndex index, TimeSpan unsettledBound)
                     Transactions++;
                 }
 
-                if (record.Delivered is { Count: > 0 } delivered && record.Id is { } id)
-                {
-                    index.Add(id, delivered, record.At);
-                }
-
-                Charge(record, record.Time);
+                index.Add(record);
+                _charges.Add(ChargeOf(record, record.Time));
                 break;
             case JournalRecord.SuspendedKind when record.Until is not null:
                 Suspension = record;
@@ -69,8 +65,6 @@ public sealed class JournalReplay(DeliveryIndex index, TimeSpan unsettledBound)
         all.Sort((a, b) => a.At.CompareTo(b.At));
         return all;
     }
-
-    private void Charge(JournalRecord record, DateTimeOffset at) => _charges.Add(ChargeOf(record, at));
 
     private static WindowCharge ChargeOf(JournalRecord record, DateTimeOffset at) =>
         new(record.Partition ?? string.Empty, record.Tenant ?? string.Empty, record.Permits, at);

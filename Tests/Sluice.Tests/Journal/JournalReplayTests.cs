@@ -81,16 +81,17 @@ public sealed class JournalReplayTests
     }
 
     [Fact]
-    public void A_record_round_trips_through_json_and_garbage_reads_as_nothing()
+    public void A_batch_round_trips_through_json_and_garbage_reads_as_nothing()
     {
         var sending = JournalRecord.Sending("tx1", "m1", "t", "a.example", 2, _time.GetUtcNow());
         var settled = JournalRecord.Settled(sending, ["ann@a.example"], 2, _time.GetUtcNow(), "uncertain");
 
-        var read = JournalRecord.FromJson(settled.ToJson())!;
+        var read = Assert.Single(JournalRecord.ReadBatch(JournalRecord.ToJson([settled])));
         Assert.Equal(JournalRecord.SettledKind, read.Kind);
         Assert.Equal(("tx1", "m1", 2, 2, "uncertain"), (read.Tx, read.Id, read.Permits, read.Attempt, read.Outcome));
         Assert.Equal(["ann@a.example"], read.Delivered);
-        Assert.Null(JournalRecord.FromJson("{not json"u8));
+        Assert.Empty(JournalRecord.ReadBatch("{not json"u8));
+        Assert.Empty(JournalRecord.ReadBatch("[{\"at\":1}]"u8)); // no kind: not a record
     }
 
     [Fact]
