@@ -31,10 +31,22 @@ public static class SluiceCommandLine
         var parse = Build(context).Parse(args);
         if (parse.Errors.Count > 0)
         {
-            await context.Error.WriteLineAsync($"sluice: {parse.Errors[0].Message} (sluice {string.Join(' ', parse.CommandResult.Command.Name)} --help shows the usage)").ConfigureAwait(false);
+            await context.Error.WriteLineAsync($"sluice: {parse.Errors[0].Message} ({string.Join(' ', CommandPath(parse.CommandResult))} --help shows the usage)").ConfigureAwait(false);
             return ExitCodes.InvalidInput;
         }
 
         return await parse.InvokeAsync(configuration).ConfigureAwait(false);
+    }
+
+    /// <summary>"sluice", then the names of the (sub)commands given, e.g. <c>sluice topology export</c>.</summary>
+    private static IEnumerable<string> CommandPath(System.CommandLine.Parsing.CommandResult command)
+    {
+        var names = new Stack<string>();
+        for (var result = command; result.Command is not RootCommand && result.Parent is System.CommandLine.Parsing.CommandResult parent; result = parent)
+        {
+            names.Push(result.Command.Name);
+        }
+
+        return names.Prepend("sluice");
     }
 }

@@ -54,6 +54,7 @@ public sealed class FindTests
         Assert.Equal(ExitCodes.InvalidInput, badSince.ExitCode);
         Assert.Contains("--since 'yesterday'", badSince.Error + badSince.Output, StringComparison.Ordinal);
         Assert.Equal(ExitCodes.InvalidInput, nothingAsked.ExitCode);
+        Assert.Contains("(sluice find --help shows the usage)", nothingAsked.Error, StringComparison.Ordinal);
         Assert.Equal(ExitCodes.NotFound, unknown.ExitCode);
         Assert.Contains("Nothing known about no-such-id", unknown.Output, StringComparison.Ordinal);
     }
