@@ -1,13 +1,22 @@
+using System.Text.RegularExpressions;
+
 namespace Sluice.Tests.Infrastructure;
 
 /// <summary>Finds files of the repository (the folder holding Worker.sln) from the test binaries.</summary>
-public static class RepositoryFiles
+public static partial class RepositoryFiles
 {
     public static string Root { get; } = FindRoot();
 
     public static string PathOf(string relativePath) => Path.Combine(Root, relativePath);
 
     public static string ReadAllText(string relativePath) => File.ReadAllText(PathOf(relativePath));
+
+    /// <summary>The README's <c>```python</c> blocks, in order: examples the tests run as written.</summary>
+    public static IReadOnlyList<string> ReadmePythonBlocks() =>
+        [.. PythonBlock().Matches(ReadAllText("README.md")).Select(m => m.Groups["code"].Value)];
+
+    [GeneratedRegex(@"```python\n(?<code>.*?)```", RegexOptions.Singleline)]
+    private static partial Regex PythonBlock();
 
     private static string FindRoot()
     {

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Json.Schema;
 using RabbitMQ.Client;
 using Sluice.Contracts.Events;
@@ -9,13 +8,10 @@ using Sluice.Tests.Infrastructure;
 namespace Sluice.Tests.Journal;
 
 /// <summary>Producers follow their mail on <c>mail.events</c>: one event per recipient and outcome, in the published schema.</summary>
-public sealed partial class DeliveryEventTests
+public sealed class DeliveryEventTests
 {
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(60);
     private static readonly JsonSchema Schema = JsonSchema.FromText(RepositoryFiles.ReadAllText("Contracts/Schema/delivery-event.v1.schema.json"));
-
-    [GeneratedRegex(@"```python\n(?<code>.*?)```", RegexOptions.Singleline)]
-    private static partial Regex PythonBlock();
 
     [Fact]
     public async Task Each_recipient_outcome_is_published_with_tenant_and_outcome_in_the_routing_key()
@@ -62,7 +58,7 @@ public sealed partial class DeliveryEventTests
     [Fact]
     public async Task The_readme_python_consumer_prints_the_events_of_a_message()
     {
-        string code = PythonBlock().Matches(RepositoryFiles.ReadAllText("README.md")).Select(m => m.Groups["code"].Value).Single(c => c.Contains("mail.events", StringComparison.Ordinal));
+        string code = RepositoryFiles.ReadmePythonBlocks().Single(c => c.Contains("mail.events", StringComparison.Ordinal));
         await using var broker = await TestBroker.CreateAsync();
         await using var simulator = ReceivingSimulator.Start(new SimulatorOptions { Port = 0 });
         await using var worker = await InProcessWorker.StartAsync(PipelineConfiguration.For(broker, simulator));

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Sluice.Contracts;
 using Sluice.Contracts.Validation;
 using Sluice.Tests.Infrastructure;
@@ -10,15 +9,12 @@ namespace Sluice.Tests.Publishing;
 /// The README's Python (pika) producer, run as written against a real broker: what a producer in
 /// another language builds from the README alone must land in <c>mail.intake</c> as valid contract JSON.
 /// </summary>
-public sealed partial class PythonProducerTests
+public sealed class PythonProducerTests
 {
-    [GeneratedRegex(@"```python\n(?<code>.*?)```", RegexOptions.Singleline)]
-    private static partial Regex PythonBlock();
-
     [Fact]
     public async Task The_readme_python_producer_publishes_a_message_that_lands_in_intake()
     {
-        string code = PythonBlock().Match(RepositoryFiles.ReadAllText("README.md")).Groups["code"].Value;
+        string code = RepositoryFiles.ReadmePythonBlocks()[0];
         Assert.Contains("basic_publish", code, StringComparison.Ordinal);
 
         await using var broker = await TestBroker.CreateAsync();
