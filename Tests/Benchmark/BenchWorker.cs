@@ -24,6 +24,9 @@ internal static class BenchWorker
             ["Limits:WarmUp:Enabled"] = "false",
             ["Providers:Dns:Enabled"] = "false",
             ["Telemetry:Port"] = "0",
+
+            // Lanes stay until the end, so churn can count what went into them (the broker forgets a deleted queue's counts).
+            ["Scheduler:Lanes:CloseAfter"] = "01:00:00",
         };
         return settings;
     }

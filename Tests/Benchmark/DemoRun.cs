@@ -35,6 +35,9 @@ internal static class DemoRun
             ["Smtp:Port"] = smtpPort.ToString(CultureInfo.InvariantCulture),
             ["Smtp:Security"] = "None",
             ["Providers:Dns:Servers:0"] = $"127.0.0.1:{dns.Port}",
+
+            // Lanes stay until the end, so the report can count what went into them (the broker forgets a deleted queue's counts).
+            ["Scheduler:Lanes:CloseAfter"] = "01:00:00",
         };
         foreach (var (key, value) in scenario.WorkerLimits())
         {
@@ -169,6 +172,10 @@ internal static class DemoRun
         await output.WriteLineAsync($"  parked               {parked.Count}");
         await output.WriteLineAsync($"  still queued         {queued}");
         await output.WriteLineAsync($"  lost                 {lost}   (must be 0)");
+        var entered = await broker.EnteredPerQueueAsync();
+        long workerPublishes = entered.Where(e => BenchBroker.IsMailQueue(e.Key) && e.Key != QueueNames.Intake).Sum(e => e.Value);
+        await output.WriteLineAsync($"  churn                {workerPublishes / (double)Math.Max(1, delivered.Count):0.00} worker publishes per delivered message   (target ≤ 2)");
+        await output.WriteLineAsync("    by queue: " + string.Join(", ", entered.Where(e => BenchBroker.IsMailQueue(e.Key) && e.Value > 0).OrderByDescending(e => e.Value).Select(e => $"{e.Key} {e.Value}")));
         await output.WriteLineAsync($"  throttle replies     {Throttles(records)}");
         await output.WriteLineAsync($"  bans                 {Bans(records)}   (goal 0; the simulator bans a provider after {DemoScenario.BanAfterThrottles} throttle replies)");
         await output.WriteLineAsync($"  first delivery       {((firstDelivery ?? upAt) - upAt).TotalSeconds:0.0} s after the smarthost came back (reconnect back-off)");

@@ -12,12 +12,14 @@ public sealed class ClassificationOptions
     /// </summary>
     public static readonly IReadOnlyList<ReplyRule> DefaultRules =
     [
-        // Microsoft (Exchange Online NDR reference): the sender as a whole is refused.
-        new() { Code = "5xx", Enhanced = "5.7.705", Outcome = DeliveryOutcome.Banned },     // tenant has exceeded threshold
-        new() { Code = "5xx", Enhanced = "5.7.708", Outcome = DeliveryOutcome.Banned },     // traffic not accepted from this IP
-        new() { Code = "5xx", Enhanced = "5.7.750", Outcome = DeliveryOutcome.Banned },     // unregistered domain / client blocked
-        new() { Code = "5xx", Enhanced = "5.7.606-649", Outcome = DeliveryOutcome.Banned }, // banned sending IP
-        new() { Code = "4xx", Enhanced = "4.7.850-899", Outcome = DeliveryOutcome.Banned, CoolDown = TimeSpan.FromMinutes(15) }, // IP temporarily blocked
+        // Microsoft 365 as the smarthost (Exchange Online NDR reference): the sending account is refused, so the egress stops.
+        new() { Code = "5xx", Enhanced = "5.7.705", Outcome = DeliveryOutcome.Banned, Scope = BanScope.Egress },     // tenant has exceeded threshold
+        new() { Code = "5xx", Enhanced = "5.7.708", Outcome = DeliveryOutcome.Banned, Scope = BanScope.Egress },     // traffic not accepted from this IP
+        new() { Code = "5xx", Enhanced = "5.7.750", Outcome = DeliveryOutcome.Banned, Scope = BanScope.Egress },     // unregistered domain / client blocked
+
+        // Microsoft's inbound edge as the receiver: it refuses this sender's IP for the mail it hosts, nobody else's.
+        new() { Code = "5xx", Enhanced = "5.7.606-649", Outcome = DeliveryOutcome.Banned, Scope = BanScope.Partition }, // banned sending IP
+        new() { Code = "4xx", Enhanced = "4.7.850-899", Outcome = DeliveryOutcome.Banned, Scope = BanScope.Partition, CoolDown = TimeSpan.FromMinutes(15) }, // IP temporarily blocked
 
         // Microsoft: the receiver wants fewer messages (server busy, IP reputation, recipient rate limits).
         new() { Code = "4xx", Enhanced = "4.7.500-699", Outcome = DeliveryOutcome.Throttled },
@@ -28,12 +30,12 @@ public sealed class ClassificationOptions
         new() { Code = "4xx", Text = "too many recipients", Outcome = DeliveryOutcome.SplitAndRetry },
 
         // Yahoo: [TS03] is a block of the sender; [TSS04]/[TSS05] and other [TSnn] defer for volume.
-        new() { Code = "5xx", Text = @"\[TS03\]", Outcome = DeliveryOutcome.Banned },
-        new() { Code = "4xx", Text = @"\[TS03\]", Outcome = DeliveryOutcome.Banned },
+        new() { Code = "5xx", Text = @"\[TS03\]", Outcome = DeliveryOutcome.Banned, Scope = BanScope.Partition },
+        new() { Code = "4xx", Text = @"\[TS03\]", Outcome = DeliveryOutcome.Banned, Scope = BanScope.Partition },
         new() { Code = "4xx", Text = @"\[TSS?0[0-9]\]", Outcome = DeliveryOutcome.Throttled },
 
         // Gmail: 550 5.7.1 "... blocked" refuses the sender; 450 4.2.1 the recipient gets mail too fast.
-        new() { Code = "550", Enhanced = "5.7.1", Text = "block", Outcome = DeliveryOutcome.Banned },
+        new() { Code = "550", Enhanced = "5.7.1", Text = "block", Outcome = DeliveryOutcome.Banned, Scope = BanScope.Partition },
         new() { Code = "450", Enhanced = "4.2.1", Outcome = DeliveryOutcome.Throttled, CoolDown = TimeSpan.FromMinutes(5) },
 
         // Generic: 421 closes the connection because the server is overloaded or the sender too fast

@@ -16,8 +16,9 @@ public enum DeliveryOutcome
     Failed,
 
     /// <summary>
-    /// The receiver refuses the sender as a whole (e.g. Microsoft's 5.7.705 tenant threshold): the whole
-    /// egress is suspended and every message is kept; nothing is bounced.
+    /// The sender is refused as a whole (e.g. Microsoft's 5.7.705 tenant threshold): what the rule's
+    /// <see cref="BanScope"/> names (the egress, or the one partition) is suspended and every message is
+    /// kept; nothing is bounced.
     /// </summary>
     Banned,
 

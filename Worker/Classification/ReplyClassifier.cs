@@ -13,7 +13,7 @@ public sealed class ReplyClassifier(IOptions<ClassificationOptions> options)
         var rule = _rules.FirstOrDefault(r => r.Matches(reply));
         if (rule is not null)
         {
-            return new Classification(rule.Outcome, rule.CoolDown, reply);
+            return new Classification(rule.Outcome, rule.CoolDown, reply, rule.Scope);
         }
 
         var outcome = reply.Code switch
@@ -26,5 +26,8 @@ public sealed class ReplyClassifier(IOptions<ClassificationOptions> options)
     }
 }
 
-/// <summary>A classified reply; <see cref="CoolDown"/> overrides the default throttle pause when a rule sets it.</summary>
-public sealed record Classification(DeliveryOutcome Outcome, TimeSpan? CoolDown, SmtpReply Reply);
+/// <summary>
+/// A classified reply; <see cref="CoolDown"/> overrides the default throttle pause or ban suspension when a rule
+/// sets it; <see cref="Scope"/> says what a ban suspends.
+/// </summary>
+public sealed record Classification(DeliveryOutcome Outcome, TimeSpan? CoolDown, SmtpReply Reply, BanScope Scope = BanScope.Egress);

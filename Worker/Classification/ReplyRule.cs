@@ -21,6 +21,9 @@ public sealed class ReplyRule
     /// <summary>For <see cref="DeliveryOutcome.Throttled"/>: how long the domain pauses (default <c>Retry:ThrottleCoolDown</c>).</summary>
     public TimeSpan? CoolDown { get; set; }
 
+    /// <summary>For <see cref="DeliveryOutcome.Banned"/>: what the ban suspends, the whole egress (default) or the partition that replied.</summary>
+    public BanScope Scope { get; set; } = BanScope.Egress;
+
     public bool Matches(SmtpReply reply)
     {
         ArgumentNullException.ThrowIfNull(reply);

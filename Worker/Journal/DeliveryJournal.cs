@@ -44,8 +44,11 @@ public sealed class DeliveryJournal(string egress, HopPublisher publisher, Deliv
         return AppendAsync(settled);
     }
 
-    /// <summary>Records a ban suspension, so a new owner keeps it.</summary>
-    public Task SuspendedAsync(DateTimeOffset at, DateTimeOffset until) => AppendAsync(JournalRecord.Suspension(at, until));
+    /// <summary>Records a ban suspension (of the egress, or of one <paramref name="partition"/>), so a new owner keeps it.</summary>
+    public Task SuspendedAsync(DateTimeOffset at, DateTimeOffset until, string? partition = null) => AppendAsync(JournalRecord.Suspension(at, until, partition));
+
+    /// <summary>Records that a partition's waiting lane was opened or removed, so a new owner reads the open ones.</summary>
+    public Task LaneAsync(string partition, bool open, DateTimeOffset at) => AppendAsync(JournalRecord.LaneState(partition, open, at));
 
     private Task AppendAsync(JournalRecord record) => _writer.WriteAsync(record);
 

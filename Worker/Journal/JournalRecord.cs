@@ -8,10 +8,11 @@ namespace Sluice.Worker.Journal;
 /// published before the first byte goes to the receiver, and <see cref="Settled"/> when it is over, with
 /// the recipients the receiver accepted. Together they let a new owner count exactly what the previous
 /// one used of every window (a transaction that never settled, because its owner died mid-send, counts
-/// as used until it must have ended). A <see cref="Suspension"/> entry carries a ban across owners; a
-/// marker only marks a reader's place.
+/// as used until it must have ended). A <see cref="Suspension"/> entry carries a ban across owners, a
+/// <see cref="LaneState"/> entry tells the next owner which waiting lanes hold mail; a marker only marks a
+/// reader's place.
 /// </summary>
-/// <param name="Kind">What the entry records: <c>sending</c>, <c>settled</c>, <c>suspended</c> or <c>marker</c>.</param>
+/// <param name="Kind">What the entry records: <c>sending</c>, <c>settled</c>, <c>suspended</c>, <c>lane</c> or <c>marker</c>.</param>
 /// <param name="At">When it happened (Unix milliseconds); for <c>settled</c>, when the transaction ended.</param>
 public sealed record JournalRecord(string Kind, long At)
 {
@@ -19,6 +20,7 @@ public sealed record JournalRecord(string Kind, long At)
     public const string SettledKind = "settled";
     public const string SuspendedKind = "suspended";
     public const string MarkerKind = "marker";
+    public const string LaneKind = "lane";
 
     /// <summary>The transaction a <c>sending</c> and its <c>settled</c> entry share.</summary>
     public string? Tx { get; init; }
@@ -46,6 +48,9 @@ public sealed record JournalRecord(string Kind, long At)
     /// <summary>The end of a ban suspension (Unix milliseconds; suspended entries).</summary>
     public long? Until { get; init; }
 
+    /// <summary>Whether the partition's waiting lane was opened (true) or removed (lane entries).</summary>
+    public bool Open { get; init; }
+
     /// <summary>A reader's own marker.</summary>
     public string? Marker { get; init; }
 
@@ -58,8 +63,13 @@ public sealed record JournalRecord(string Kind, long At)
         return sending with { Kind = SettledKind, At = endedAt.ToUnixTimeMilliseconds(), Delivered = delivered, Attempt = attempt, Outcome = outcome };
     }
 
-    public static JournalRecord Suspension(DateTimeOffset at, DateTimeOffset until) =>
-        new(SuspendedKind, at.ToUnixTimeMilliseconds()) { Until = until.ToUnixTimeMilliseconds() };
+    /// <summary>A ban suspension of the egress, or (with <paramref name="partition"/>) of one partition.</summary>
+    public static JournalRecord Suspension(DateTimeOffset at, DateTimeOffset until, string? partition = null) =>
+        new(SuspendedKind, at.ToUnixTimeMilliseconds()) { Until = until.ToUnixTimeMilliseconds(), Partition = partition };
+
+    /// <summary>A waiting lane of <paramref name="partition"/> was opened (it may hold mail from now on) or removed.</summary>
+    public static JournalRecord LaneState(string partition, bool open, DateTimeOffset at) =>
+        new(LaneKind, at.ToUnixTimeMilliseconds()) { Partition = partition, Open = open };
 
     public static JournalRecord MarkerAt(string marker, DateTimeOffset at) => new(MarkerKind, at.ToUnixTimeMilliseconds()) { Marker = marker };
 

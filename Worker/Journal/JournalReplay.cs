@@ -5,7 +5,7 @@ namespace Sluice.Worker.Journal;
 /// <summary>
 /// What a journal's tail tells a new owner: which pairs were delivered (into the index), how many permits
 /// of which windows the previous owners used and when, whether a ban suspension is still running, and
-/// when the egress last sent. Pure; fed the records in stream order.
+/// when the egress last sent, and which waiting lanes may hold mail. Pure; fed the records in stream order.
 /// </summary>
 /// <param name="index">Receives every delivered (message id, recipient) pair.</param>
 /// <param name="unsettledBound">
@@ -16,12 +16,20 @@ public sealed class JournalReplay(DeliveryIndex index, TimeSpan unsettledBound)
 {
     private readonly Dictionary<string, JournalRecord> _open = new(StringComparer.Ordinal);
     private readonly List<WindowCharge> _charges = [];
+    private readonly HashSet<string> _lanes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _partitionSuspensions = new(StringComparer.Ordinal);
 
     /// <summary>Transactions read (settled or not).</summary>
     public int Transactions { get; private set; }
 
-    /// <summary>The latest ban suspension recorded, if any.</summary>
+    /// <summary>The end of the latest ban suspension recorded for each partition a receiver banned.</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> PartitionSuspensions => _partitionSuspensions;
+
+    /// <summary>The latest ban suspension of the whole egress recorded, if any.</summary>
     public JournalRecord? Suspension { get; private set; }
+
+    /// <summary>The partitions whose waiting lane was opened and not removed since.</summary>
+    public IReadOnlyCollection<string> OpenLanes => _lanes;
 
     /// <summary>When the last transaction read started (null: none in the tail).</summary>
     public DateTimeOffset? LastSend { get; private set; }
@@ -46,8 +54,27 @@ public sealed class JournalReplay(DeliveryIndex index, TimeSpan unsettledBound)
                 index.Add(record);
                 _charges.Add(ChargeOf(record, record.Time));
                 break;
-            case JournalRecord.SuspendedKind when record.Until is not null:
-                Suspension = record;
+            case JournalRecord.SuspendedKind when record.Until is { } until:
+                if (record.Partition is { } banned)
+                {
+                    _partitionSuspensions[banned] = DateTimeOffset.FromUnixTimeMilliseconds(until);
+                }
+                else
+                {
+                    Suspension = record;
+                }
+
+                break;
+            case JournalRecord.LaneKind when record.Partition is { } partition:
+                if (record.Open)
+                {
+                    _lanes.Add(partition);
+                }
+                else
+                {
+                    _lanes.Remove(partition);
+                }
+
                 break;
         }
     }

@@ -8,7 +8,7 @@ namespace Sluice.Worker.Scheduling;
 /// channel is not meant for concurrent method calls). A settle on a channel that has closed is
 /// dropped: the broker has already requeued the message and will deliver it again.
 /// </summary>
-public sealed class Acknowledger(IChannel channel) : IDisposable
+public sealed class Acknowledger(IChannel channel, Action<ulong>? settled = null) : IDisposable
 {
     private readonly SemaphoreSlim _turn = new(1, 1);
 
@@ -18,13 +18,28 @@ public sealed class Acknowledger(IChannel channel) : IDisposable
     /// </summary>
     public bool IsOpen => channel.IsOpen;
 
-    public Task AckAsync(ulong deliveryTag) => SettleAsync(c => c.BasicAckAsync(deliveryTag, multiple: false));
+    public Task AckAsync(ulong deliveryTag) => SettleAsync(deliveryTag, c => c.BasicAckAsync(deliveryTag, multiple: false));
 
-    public Task RequeueAsync(ulong deliveryTag) => SettleAsync(c => c.BasicRejectAsync(deliveryTag, requeue: true));
+    public Task RequeueAsync(ulong deliveryTag) => SettleAsync(deliveryTag, c => c.BasicRejectAsync(deliveryTag, requeue: true));
+
+    /// <summary>Any other method on the channel, in turn with the settles.</summary>
+    public async Task<T> UseAsync<T>(Func<IChannel, Task<T>> use)
+    {
+        ArgumentNullException.ThrowIfNull(use);
+        await _turn.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return await use(channel).ConfigureAwait(false);
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
 
     public void Dispose() => _turn.Dispose();
 
-    private async Task SettleAsync(Func<IChannel, ValueTask> settle)
+    private async Task SettleAsync(ulong deliveryTag, Func<IChannel, ValueTask> settle)
     {
         await _turn.WaitAsync().ConfigureAwait(false);
         try
@@ -38,6 +53,7 @@ public sealed class Acknowledger(IChannel channel) : IDisposable
         finally
         {
             _turn.Release();
+            settled?.Invoke(deliveryTag);
         }
     }
 }

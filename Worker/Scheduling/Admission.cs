@@ -17,10 +17,18 @@ public abstract record Admission
     /// <summary>The partition already has as many transactions open as it allows.</summary>
     public sealed record Busy : Admission;
 
+    /// <summary>Every permit of the chain; disposing of it twice releases them once.</summary>
     internal sealed class Leases(RateLimitLease concurrency, IReadOnlyList<RateLimitLease> windows) : IDisposable
     {
+        private int _disposed;
+
         public void Dispose()
         {
+            if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            {
+                return;
+            }
+
             foreach (var window in windows)
             {
                 window.Dispose();

@@ -5,6 +5,7 @@ using RabbitMQ.Client;
 using Sluice.Contracts.Events;
 using Sluice.Contracts.Validation;
 using Sluice.Worker.Classification;
+using Sluice.Worker.Control;
 using Sluice.Worker.Delivery;
 using Sluice.Worker.Journal;
 using Sluice.Worker.Retry;
@@ -32,7 +33,7 @@ public sealed partial class EgressDispatcher(
     EgressBreaker breaker,
     DomainBacklog backlog,
     HopPublisher publisher,
-    Acknowledger acknowledger,
+    WaitingLanes lanes,
     DeliveryJournal journal,
     DeliveryEvents events,
     ILogger logger)
@@ -46,16 +47,64 @@ public sealed partial class EgressDispatcher(
         using var activity = SluiceActivities.StartFrom("sluice send", ActivityKind.Consumer, work.Properties.Headers);
         activity?.SetTag("messaging.message.id", work.Properties.MessageId);
         activity?.SetTag("sluice.egress", egress);
+        EgressEnvelope envelope;
+        var lease = work.Lease;
+        if (lease is not null && work.Envelope is { } granted)
+        {
+            // Its lane took the permits for it already: straight to the send.
+            envelope = granted;
+            backlog.Returned(envelope.Partition);
+        }
+        else if (await ReadAsync(work).ConfigureAwait(false) is { } read)
+        {
+            envelope = read;
+        }
+        else
+        {
+            return;
+        }
+
+        activity?.SetTag("sluice.partition", envelope.Partition);
+        activity?.SetTag("sluice.attempts", envelope.Attempts);
+        while (true)
+        {
+            if (lease is null)
+            {
+                if (await AdmitAsync(work, envelope, smtp, stopping).ConfigureAwait(false) is not { } admitted)
+                {
+                    return;
+                }
+
+                lease = admitted;
+            }
+
+            // The send disposes of the lease on every path (a second dispose would release nothing).
+            if (await SendAdmittedAsync(work, envelope, lease, smtp, stopping).ConfigureAwait(false) is not { } again)
+            {
+                return;
+            }
+
+            // The smarthost failed before the transaction (backed off since), or another copy took some recipients: once more.
+            envelope = again;
+            lease = null;
+        }
+    }
+
+    /// <summary>Reads the envelope and settles what cannot or need not be sent; null when nothing is left to do.</summary>
+    private async Task<EgressEnvelope?> ReadAsync(EgressWork work)
+    {
         var envelope = EgressEnvelope.TryRead(work.Body, work.Properties, out string? problem);
         if (envelope is null)
         {
             LogSettled(work.Properties.MessageId, "?", FailureReasons.InvalidEnvelope, problem);
             services.Delivery.Settled(egress, null, "?", "failed", 1);
             await MoveAsync(work, QueueNames.Failed, NextHop.Reason(FailureReasons.InvalidEnvelope, problem ?? "unreadable", _time.GetUtcNow())).ConfigureAwait(false);
-            return;
+            return null;
         }
 
-        if (work.FromDue)
+        // Waiting ends when a message comes back from the tiers, or leaves its lane (with a permit, or handed back
+        // by the lane to be settled here); one just read from its lane into the owner's hands still waits.
+        if (work.FromDue || work.Envelope is not null)
         {
             backlog.Returned(envelope.Partition);
         }
@@ -64,31 +113,38 @@ public sealed partial class EgressDispatcher(
             backlog.Seen(envelope.Partition);
         }
 
-        activity?.SetTag("sluice.partition", envelope.Partition);
-        activity?.SetTag("sluice.attempts", envelope.Attempts);
+        return await SetAsideUnsendableAsync(work, envelope).ConfigureAwait(false) is { } sendable
+            ? await SkipDeliveredAsync(work, sendable).ConfigureAwait(false)
+            : null;
+    }
 
-        if (await SetAsideUnsendableAsync(work, envelope).ConfigureAwait(false) is not { } sendable
-            || await SkipDeliveredAsync(work, sendable).ConfigureAwait(false) is not { } undelivered)
-        {
-            return;
-        }
-
-        envelope = undelivered;
-
+    /// <summary>
+    /// Decides what to do with the message now: the permits of its limit chain to send it, or (null) it was
+    /// settled otherwise: parked, moved to its partition's waiting lane, or sent to the tiers to wait.
+    /// </summary>
+    private async Task<IDisposable?> AdmitAsync(EgressWork work, EgressEnvelope envelope, SmtpConnection smtp, CancellationToken stopping)
+    {
         while (true)
         {
             var now = _time.GetUtcNow();
             if (envelope.Mail.NotAfter is { } notAfter && now >= notAfter)
             {
                 await ParkAsync(work, envelope, envelope.Recipients, FailureReasons.Expired, $"notAfter {notAfter:O} has passed").ConfigureAwait(false);
-                return;
+                return null;
+            }
+
+            bool egressHeld = services.Pauses.IsPaused(new ControlTarget(ControlTargetKind.Egress, egress)) || breaker.SuspendedUntil is not null;
+            if (work.Lane is not null && egressHeld && await TakeIntoLaneAsync(work, envelope).ConfigureAwait(false))
+            {
+                // Paused or suspended as a whole: mail already in a lane stays there, it does not go round the tiers.
+                return null;
             }
 
             if (services.Pauses.Holds(egress, envelope.Domain, envelope.Provider))
             {
                 // Paused by an operator: the mail waits in the tiers, and looks again after a while.
                 await DelayAsync(work, envelope, envelope.Recipients, now + services.PausedRecheck, slotted: false, envelope.Attempts, null).ConfigureAwait(false);
-                return;
+                return null;
             }
 
             if (breaker.SuspendedUntil is { } suspendedUntil)
@@ -96,14 +152,38 @@ public sealed partial class EgressDispatcher(
                 // Banned: nothing is sent from this egress until the suspension ends; the mail waits (in the
                 // due queue, which is not consumed meanwhile, so a resume by hand releases it at once).
                 await DelayAsync(work, envelope, envelope.Recipients, Earliest(suspendedUntil, now + services.PausedRecheck), slotted: false, envelope.Attempts, null).ConfigureAwait(false);
-                return;
+                return null;
             }
 
-            var waitUntil = Latest(envelope.NotBefore, planner.CoolingUntil(envelope.Partition));
+            if (limiters.LargestTransaction(envelope.Partition, envelope.Mail.Tenant) is int largest && envelope.Recipients.Count > largest)
+            {
+                // More recipients than the limits allow in one window now (a throttle cut them): one transaction
+                // may never overrun its limit, so the copy goes on as several smaller ones.
+                await SplitAsync(work, envelope, largest).ConfigureAwait(false);
+                return null;
+            }
+
+            // A retry's back-off still to wait out: the tiers (the wait is the message's own, not its partition's).
+            if (envelope.NotBefore - now >= services.Tiers.Shortest && !envelope.Slotted)
+            {
+                await DelayAsync(work, envelope, envelope.Recipients, envelope.NotBefore!.Value, slotted: false, envelope.Attempts, null).ConfigureAwait(false);
+                return null;
+            }
+
+            var cooling = planner.CoolingUntil(envelope.Partition);
+            if ((cooling is not null || work.Lane is not null || lanes.HasLane(envelope.Partition))
+                && await TakeIntoLaneAsync(work, envelope).ConfigureAwait(false))
+            {
+                // Its partition is cooling down, or has mail waiting already: it queues there too (transactional
+                // mail goes ahead of bulk), and leaves the egress queue free for the other partitions.
+                return null;
+            }
+
+            var waitUntil = Latest(envelope.NotBefore, cooling);
             if (waitUntil - now >= services.Tiers.Shortest)
             {
                 await DelayAsync(work, envelope, envelope.Recipients, waitUntil!.Value, envelope.Slotted && waitUntil == envelope.NotBefore, envelope.Attempts, null).ConfigureAwait(false);
-                return;
+                return null;
             }
 
             if (waitUntil > now)
@@ -113,14 +193,6 @@ public sealed partial class EgressDispatcher(
                 await Task.Delay(waitUntil.Value - now, _time, stopping).ConfigureAwait(false);
             }
 
-            if (limiters.LargestTransaction(envelope.Partition, envelope.Mail.Tenant) is int largest && envelope.Recipients.Count > largest)
-            {
-                // More recipients than the limits allow in one window now (the ramp or a throttle cut them):
-                // one transaction may never overrun its limit, so the copy goes on as several smaller ones.
-                await SplitAsync(work, envelope, largest).ConfigureAwait(false);
-                return;
-            }
-
             await gate.WaitOpenAsync(stopping).ConfigureAwait(false);
             if (await smtp.EnsureConnectedAsync().ConfigureAwait(false) is { } connectFailure)
             {
@@ -128,85 +200,145 @@ public sealed partial class EgressDispatcher(
                 continue;
             }
 
-            switch (await limiters.AdmitAsync(envelope.Partition, envelope.Mail.Tenant, envelope.Recipients.Count, stopping).ConfigureAwait(false))
+            var admission = await limiters.AdmitAsync(envelope.Partition, envelope.Mail.Tenant, envelope.Recipients.Count, stopping).ConfigureAwait(false);
+            if (admission is Admission.Granted granted)
             {
-                case Admission.Busy:
-                    await DelayAsync(work, envelope, envelope.Recipients, envelope.NotBefore ?? now, envelope.Slotted, envelope.Attempts, null).ConfigureAwait(false);
-                    return;
-                case Admission.RateLimited limited when envelope.Slotted && limited.RetryAfter < services.Tiers.Shortest:
-                    // Its slot has come and the permit is moments away (the sends before it ran a little late):
-                    // wait that out here rather than go round the shortest tier and come back late.
-                    await Task.Delay(limited.RetryAfter, _time, stopping).ConfigureAwait(false);
-                    continue;
-                case Admission.RateLimited limited:
-                    // Over budget: leave for the tier that brings it back near the next free slot of the level that refused.
-                    var slot = planner.Reserve(limited.Level, envelope.Recipients.Count, limited.Limiter, envelope.Slotted ? envelope.NotBefore : null);
-                    services.Scheduling.Denied(egress, limited.Level, slot - now);
-                    await DelayAsync(work, envelope, envelope.Recipients, slot, slotted: true, envelope.Attempts, null).ConfigureAwait(false);
-                    return;
-                case Admission.Granted granted:
-                    // Another copy of this message to these recipients is being sent right now (a redelivery beside
-                    // its original): this one waits a little, then the journal says whether anything is left to send.
-                    if (!journal.Index.TryClaim(envelope.Mail.Id, envelope.Recipients))
-                    {
-                        granted.Lease.Dispose();
-                        await DelayAsync(work, envelope, envelope.Recipients, now, slotted: false, envelope.Attempts, null).ConfigureAwait(false);
-                        return;
-                    }
-
-                    if (envelope.Recipients.Any(r => journal.Index.WasDelivered(envelope.Mail.Id, r)))
-                    {
-                        // Another copy delivered to some of them since this one was read: only the rest is sent, if any.
-                        granted.Lease.Dispose();
-                        journal.Index.Release(envelope.Mail.Id, envelope.Recipients);
-                        if (await SkipDeliveredAsync(work, envelope).ConfigureAwait(false) is not { } rest)
-                        {
-                            return;
-                        }
-
-                        envelope = rest;
-                        continue;
-                    }
-
-                    try
-                    {
-                        (SendReport Report, JournalRecord Sending)? sent;
-
-                        // The permits count from the end of the transaction: the lease ends with the send, not with the settling.
-                        using (granted.Lease)
-                        {
-                            sent = await SendAsync(work, envelope, smtp).ConfigureAwait(false);
-                        }
-
-                        if (sent is not var (report, sending))
-                        {
-                            return;
-                        }
-
-                        var ended = _time.GetUtcNow();
-                        if (report.Uncertain is { } lost)
-                        {
-                            await journal.SettledAsync(JournalRecord.Settled(sending, [], envelope.Attempts + 1, ended, "uncertain")).ConfigureAwait(false);
-                            await UncertainAsync(work, envelope, lost).ConfigureAwait(false);
-                            return;
-                        }
-
-                        if (report.ConnectionFailure is { } failure)
-                        {
-                            await journal.SettledAsync(JournalRecord.Settled(sending, [], envelope.Attempts, ended, "connection-failed")).ConfigureAwait(false);
-                            await BackOffAsync(failure, stopping).ConfigureAwait(false);
-                            continue;
-                        }
-
-                        gate.Succeeded();
-                        await SettleAsync(work, envelope, report, JournalRecord.Settled(sending, report.Accepted, envelope.Attempts + 1, ended)).ConfigureAwait(false);
-                        return;
-                    }
-                    finally
-                    {
-                        journal.Index.Release(envelope.Mail.Id, envelope.Recipients);
-                    }
+                return granted.Lease;
             }
+
+            if (admission is Admission.RateLimited soon && envelope.Slotted && soon.RetryAfter < services.Tiers.Shortest)
+            {
+                // Its slot has come and the permit is moments away (the sends before it ran a little late):
+                // wait that out here rather than go round the shortest tier and come back late.
+                await Task.Delay(soon.RetryAfter, _time, stopping).ConfigureAwait(false);
+                continue;
+            }
+
+            if (admission is Admission.RateLimited refused)
+            {
+                services.Scheduling.Denied(egress, refused.Level, refused.RetryAfter);
+            }
+
+            if (await TakeIntoLaneAsync(work, envelope).ConfigureAwait(false))
+            {
+                // Not now: it waits in its partition's lane, read at the permitted rate (one publish, whatever the wait).
+                return null;
+            }
+
+            if (admission is Admission.RateLimited limited)
+            {
+                // No lane free: leave for the tier that brings it back near the next free slot of the level that refused.
+                var slot = planner.Reserve(limited.Level, envelope.Recipients.Count, limited.Limiter, envelope.Slotted ? envelope.NotBefore : null);
+                await DelayAsync(work, envelope, envelope.Recipients, slot, slotted: true, envelope.Attempts, null).ConfigureAwait(false);
+                return null;
+            }
+
+            // Busy (as many transactions open as the partition allows) and no lane free: round the shortest tier.
+            await DelayAsync(work, envelope, envelope.Recipients, envelope.NotBefore ?? now, envelope.Slotted, envelope.Attempts, null).ConfigureAwait(false);
+            return null;
+        }
+    }
+
+    /// <summary>Into the partition's lane (moved there, or held beside it); counted as waiting unless it was waiting there already.</summary>
+    private async Task<bool> TakeIntoLaneAsync(EgressWork work, EgressEnvelope envelope)
+    {
+        bool taken = await lanes.TryTakeAsync(work, envelope, queue => MoveAsync(work, queue, [], envelope.Recipients)).ConfigureAwait(false);
+        if (taken && (work.Lane is null || work.Envelope is not null))
+        {
+            backlog.Left(envelope.Partition);
+        }
+
+        return taken;
+    }
+
+    /// <summary>
+    /// Sends the message with the permits it holds, then settles it. Null when it is settled; an envelope when it
+    /// must be decided again: the smarthost failed before the transaction began (the egress has backed off), or
+    /// another copy has delivered to some of its recipients meanwhile (the envelope of the rest).
+    /// </summary>
+    private async Task<EgressEnvelope?> SendAdmittedAsync(EgressWork work, EgressEnvelope envelope, IDisposable lease, SmtpConnection smtp, CancellationToken stopping)
+    {
+        try
+        {
+            return await SendWithLeaseAsync(work, envelope, lease, smtp, stopping).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Whatever happened, the permits are given back once (a lease disposed of twice releases them once).
+            lease.Dispose();
+        }
+    }
+
+    private async Task<EgressEnvelope?> SendWithLeaseAsync(EgressWork work, EgressEnvelope envelope, IDisposable lease, SmtpConnection smtp, CancellationToken stopping)
+    {
+        if (breaker.SuspendedUntil is not null || planner.CoolingUntil(envelope.Partition) is not null)
+        {
+            // Banned or throttled since its permits were granted (it waited for a free connection): decided again.
+            lease.Dispose();
+            return envelope;
+        }
+
+        if (await smtp.EnsureConnectedAsync().ConfigureAwait(false) is { } connectFailure)
+        {
+            lease.Dispose();
+            await BackOffAsync(connectFailure, stopping).ConfigureAwait(false);
+            return envelope;
+        }
+
+        // Another copy of this message to these recipients is being sent right now (a redelivery beside
+        // its original): this one waits a little, then the journal says whether anything is left to send.
+        if (!journal.Index.TryClaim(envelope.Mail.Id, envelope.Recipients))
+        {
+            lease.Dispose();
+            await DelayAsync(work, envelope, envelope.Recipients, _time.GetUtcNow(), slotted: false, envelope.Attempts, null).ConfigureAwait(false);
+            return null;
+        }
+
+        if (envelope.Recipients.Any(r => journal.Index.WasDelivered(envelope.Mail.Id, r)))
+        {
+            // Another copy delivered to some of them since this one was read: only the rest is sent, if any.
+            lease.Dispose();
+            journal.Index.Release(envelope.Mail.Id, envelope.Recipients);
+            return await SkipDeliveredAsync(work, envelope).ConfigureAwait(false);
+        }
+
+        try
+        {
+            (SendReport Report, JournalRecord Sending)? sent;
+
+            // The permits count from the end of the transaction: the lease ends with the send, not with the settling.
+            using (lease)
+            {
+                sent = await SendAsync(work, envelope, smtp).ConfigureAwait(false);
+            }
+
+            if (sent is not var (report, sending))
+            {
+                return null;
+            }
+
+            var ended = _time.GetUtcNow();
+            if (report.Uncertain is { } lost)
+            {
+                await journal.SettledAsync(JournalRecord.Settled(sending, [], envelope.Attempts + 1, ended, "uncertain")).ConfigureAwait(false);
+                await UncertainAsync(work, envelope, lost).ConfigureAwait(false);
+                return null;
+            }
+
+            if (report.ConnectionFailure is { } failure)
+            {
+                await journal.SettledAsync(JournalRecord.Settled(sending, [], envelope.Attempts, ended, "connection-failed")).ConfigureAwait(false);
+                await BackOffAsync(failure, stopping).ConfigureAwait(false);
+                return envelope;
+            }
+
+            gate.Succeeded();
+            await SettleAsync(work, envelope, report, JournalRecord.Settled(sending, report.Accepted, envelope.Attempts + 1, ended)).ConfigureAwait(false);
+            return null;
+        }
+        finally
+        {
+            journal.Index.Release(envelope.Mail.Id, envelope.Recipients);
         }
     }
 
@@ -235,7 +367,7 @@ public sealed partial class EgressDispatcher(
                 events.PublishAsync(envelope, envelope.Recipients, DeliveryOutcomes.Uncertain, attempts, detail: detail, next: next)).ConfigureAwait(false);
         }
 
-        await acknowledger.AckAsync(work.DeliveryTag).ConfigureAwait(false);
+        await work.Settler.AckAsync(work.DeliveryTag).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -260,7 +392,7 @@ public sealed partial class EgressDispatcher(
 
         using (message)
         {
-            if (!acknowledger.IsOpen)
+            if (!work.Settler.IsOpen)
             {
                 return null;
             }
@@ -298,7 +430,7 @@ public sealed partial class EgressDispatcher(
             return envelope with { Recipients = undelivered };
         }
 
-        await acknowledger.AckAsync(work.DeliveryTag).ConfigureAwait(false);
+        await work.Settler.AckAsync(work.DeliveryTag).ConfigureAwait(false);
         return null;
     }
 
@@ -366,6 +498,16 @@ public sealed partial class EgressDispatcher(
                 case DeliveryOutcome.SplitAndRetry:
                     hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, DeliveryOutcomes.Deferred, earliest: null));
                     break;
+                case DeliveryOutcome.Banned when classification.Scope == BanScope.Partition:
+                    // The receiver bans this sender for the mail it hosts: that partition stops (its lane waits), nobody else's mail does.
+                    var partitionUntil = _time.GetUtcNow() + (classification.CoolDown ?? services.Retry.BanSuspension);
+                    planner.Suspend(envelope.Partition, partitionUntil);
+                    LogPartitionBanned(egress, envelope.Partition, shown, partitionUntil);
+                    services.Scheduling.Suspended(egress, envelope.Partition);
+                    hops.Add(journal.SuspendedAsync(_time.GetUtcNow(), partitionUntil, envelope.Partition));
+                    hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, DeliveryOutcomes.Banned, earliest: null,
+                        latest: Earliest(partitionUntil, _time.GetUtcNow() + services.PausedRecheck)));
+                    break;
                 case DeliveryOutcome.Banned:
                     var suspendedUntil = _time.GetUtcNow() + (classification.CoolDown ?? services.Retry.BanSuspension);
                     if (breaker.Trip(suspendedUntil))
@@ -399,7 +541,7 @@ public sealed partial class EgressDispatcher(
         await journal.SettledAsync(settled).ConfigureAwait(false);
 
         await Task.WhenAll(hops).ConfigureAwait(false);
-        await acknowledger.AckAsync(work.DeliveryTag).ConfigureAwait(false);
+        await work.Settler.AckAsync(work.DeliveryTag).ConfigureAwait(false);
         LogSent(work.Properties.MessageId, envelope.Domain, report.Accepted.Count, report.Refused.Count);
     }
 
@@ -460,7 +602,7 @@ public sealed partial class EgressDispatcher(
         var rest = envelope.Recipients.Except(unsendable, StringComparer.Ordinal).ToList();
         if (rest.Count == 0)
         {
-            await acknowledger.AckAsync(work.DeliveryTag).ConfigureAwait(false);
+            await work.Settler.AckAsync(work.DeliveryTag).ConfigureAwait(false);
             return null;
         }
 
@@ -474,7 +616,7 @@ public sealed partial class EgressDispatcher(
         var copies = RecipientBatches.Split(envelope.Recipients, largest)
             .Select(batch => PublishDelayedCopyAsync(work, envelope, batch, envelope.NotBefore ?? now, slotted: false, envelope.Attempts, null));
         await Task.WhenAll(copies).ConfigureAwait(false);
-        await acknowledger.AckAsync(work.DeliveryTag).ConfigureAwait(false);
+        await work.Settler.AckAsync(work.DeliveryTag).ConfigureAwait(false);
     }
 
     /// <summary>A copy for <paramref name="recipients"/> into <c>mail.parked</c>, logged and counted; the caller acks the original.</summary>
@@ -492,14 +634,14 @@ public sealed partial class EgressDispatcher(
         await Task.WhenAll(
             PublishCopyAsync(work, QueueNames.Parked, recipients, NextHop.Reason(reason, detail, _time.GetUtcNow())),
             ReportAsync(envelope, recipients, DeliveryOutcomes.Parked, envelope.Attempts, reason: reason, detail: detail)).ConfigureAwait(false);
-        await acknowledger.AckAsync(work.DeliveryTag).ConfigureAwait(false);
+        await work.Settler.AckAsync(work.DeliveryTag).ConfigureAwait(false);
     }
 
     /// <summary>Sends the message to the delay tier for <paramref name="notBefore"/>, then acks the original.</summary>
     private async Task DelayAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, DateTimeOffset notBefore, bool slotted, int attempts, string? reply)
     {
         await PublishDelayedCopyAsync(work, envelope, recipients, notBefore, slotted, attempts, reply).ConfigureAwait(false);
-        await acknowledger.AckAsync(work.DeliveryTag).ConfigureAwait(false);
+        await work.Settler.AckAsync(work.DeliveryTag).ConfigureAwait(false);
     }
 
     /// <summary>The one way into the delay tiers: picks the tier for the wait and counts the copy as waiting for its partition.</summary>
@@ -524,7 +666,7 @@ public sealed partial class EgressDispatcher(
     private async Task MoveAsync(EgressWork work, string queue, KeyValuePair<string, object?>[] headers, IReadOnlyList<string>? recipients = null)
     {
         await PublishCopyAsync(work, queue, recipients, headers).ConfigureAwait(false);
-        await acknowledger.AckAsync(work.DeliveryTag).ConfigureAwait(false);
+        await work.Settler.AckAsync(work.DeliveryTag).ConfigureAwait(false);
     }
 
     private Task PublishCopyAsync(EgressWork work, string queue, IReadOnlyList<string>? recipients, KeyValuePair<string, object?>[] headers)
@@ -576,6 +718,9 @@ public sealed partial class EgressDispatcher(
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Egress {Egress} is BANNED by a receiver ({Reply}). Every send of this egress stops until {Until:O} (or `sluice resume egress:{Egress}`); no mail is failed, all of it waits.")]
     private partial void LogBanned(string egress, string reply, DateTimeOffset until);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Egress {Egress}: {Partition} BANS this sender ({Reply}). Nothing more goes to it until {Until:O} (or `sluice resume` of it); the rest of the egress goes on, and its mail waits.")]
+    private partial void LogPartitionBanned(string egress, string partition, string reply, DateTimeOffset until);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Domain} throttles ({Reply}); pausing it until {Until:O}.")]
     private partial void LogThrottled(string domain, string reply, DateTimeOffset until);

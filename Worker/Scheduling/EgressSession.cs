@@ -51,7 +51,7 @@ internal sealed partial class EgressSession(
         await using var publisher = await HopPublisher.CreateAsync(connection, broker.Value.PublishTimeout, stoppingToken).ConfigureAwait(false);
         await using var events = new DeliveryEvents(egress, publisher, services.Time);
         await using var journal = new DeliveryJournal(egress, publisher, new DeliveryIndex(topology.JournalMaxAge, services.Time), services.Delivery);
-        string takeover = await TakeOverAsync(journal, limiters, breaker, stoppingToken).ConfigureAwait(false);
+        var (takeover, openLanes) = await TakeOverAsync(journal, limiters, breaker, planner, stoppingToken).ConfigureAwait(false);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken).ConfigureAwait(false);
         using var acknowledger = new Acknowledger(channel);
         await channel.BasicQosAsync(0, scheduler.Value.Prefetch, global: false, stoppingToken).ConfigureAwait(false);
@@ -69,17 +69,22 @@ internal sealed partial class EgressSession(
             // The body buffer belongs to the client library only until this callback returns.
             // Dead-lettered mail arrives with the due queue's name as its routing key.
             bool fromDue = delivery.RoutingKey == QueueNames.Due(egress);
-            work.Writer.TryWrite(new EgressWork(delivery.Body.ToArray(), delivery.BasicProperties, delivery.DeliveryTag, fromDue));
+            work.Writer.TryWrite(new EgressWork(delivery.Body.ToArray(), delivery.BasicProperties, delivery.DeliveryTag, fromDue, acknowledger));
         };
 
+        // Fresh transactional mail held beside the lanes is unacknowledged egress mail: at most half the prefetch.
+        await using var lanes = new WaitingLanes(egress, connection, scheduler.Value.Lanes, topology, services, limiters, planner, gate, breaker, journal,
+            work.Writer, scheduler.Value.Prefetch / 2, logger);
+        await lanes.StartAsync(openLanes, stoppingToken).ConfigureAwait(false);
+
         var backlog = new DomainBacklog();
-        var dispatcher = new EgressDispatcher(egress, services, limiters, planner, gate, breaker, backlog, publisher, acknowledger, journal, events, logger);
+        var dispatcher = new EgressDispatcher(egress, services, limiters, planner, gate, breaker, backlog, publisher, lanes, journal, events, logger);
         using var reporting = new CancellationTokenSource();
         var status = new StatusReporter(egress, services, limits.Value, planner, limiters, gate, breaker, backlog, publisher, scheduler.Value.StatusInterval, takeover);
         var reporter = status.RunAsync(reporting.Token);
         using var gauges = services.Scheduling.Own(egress, status.Snapshot);
         var senders = Enumerable.Range(0, smtp.Value.Connections)
-            .Select(_ => SendLoopAsync(work.Reader, dispatcher, acknowledger, publisher, stoppingToken))
+            .Select(_ => SendLoopAsync(work.Reader, dispatcher, publisher, stoppingToken))
             .ToList();
 
         // A paused egress stops consuming, so its mail stays where it is instead of circling the tiers.
@@ -97,7 +102,12 @@ internal sealed partial class EgressSession(
 
         void OnControl(ControlEvent controlEvent)
         {
-            if (!controlEvent.Paused && controlEvent.Target == new ControlTarget(ControlTargetKind.Egress, egress).ToString())
+            if (controlEvent.Paused)
+            {
+                return;
+            }
+
+            if (controlEvent.Target == new ControlTarget(ControlTargetKind.Egress, egress).ToString())
             {
                 if (breaker.Reset(controlEvent.At))
                 {
@@ -105,16 +115,29 @@ internal sealed partial class EgressSession(
                     limiters.WarmUp.Begin(services.Time.GetUtcNow());
                 }
             }
+            else if (ControlTarget.Parse(controlEvent.Target, []) is { Kind: ControlTargetKind.Provider or ControlTargetKind.Domain } target
+                && planner.Lift(target.Kind == ControlTargetKind.Provider ? Partitions.Key(string.Empty, target.Name) : target.Name, controlEvent.At))
+            {
+                // A receiver's ban lifted by hand: its lane sends again.
+                lanes.NudgeAll();
+            }
         }
 
         breaker.Changed += OnBreaker;
+        breaker.Changed += lanes.NudgeAll;
         services.Pauses.Changed += consumers.Sync;
+        services.Pauses.Changed += lanes.NudgeAll;
         services.Pauses.Applied += OnControl;
         try
         {
             await consumers.SyncAsync(stoppingToken).ConfigureAwait(false);
             LogOwning(egress, smtp.Value.Connections);
-            await Task.WhenAny(lost.Task, Task.Delay(Timeout.Infinite, stoppingToken)).ConfigureAwait(false);
+            await Task.WhenAny(lost.Task, lanes.Lost, Task.Delay(Timeout.Infinite, stoppingToken)).ConfigureAwait(false);
+            if (lanes.Lost.IsCompleted && !lost.Task.IsCompleted && !stoppingToken.IsCancellationRequested)
+            {
+                LogLanesLost(egress);
+            }
+
             _stopping = true;
             if (!lost.Task.IsCompleted)
             {
@@ -124,9 +147,14 @@ internal sealed partial class EgressSession(
         finally
         {
             services.Pauses.Changed -= consumers.Sync;
+            services.Pauses.Changed -= lanes.NudgeAll;
             services.Pauses.Applied -= OnControl;
             breaker.Changed -= OnBreaker;
+            breaker.Changed -= lanes.NudgeAll;
         }
+
+        // The pumps stop handing out work before the senders are told there is no more.
+        await lanes.StopAsync().ConfigureAwait(false);
 
         await reporting.CancelAsync().ConfigureAwait(false);
         await reporter.ConfigureAwait(false);
@@ -139,7 +167,7 @@ internal sealed partial class EgressSession(
         }
     }
 
-    private async Task SendLoopAsync(ChannelReader<EgressWork> reader, EgressDispatcher dispatcher, Acknowledger acknowledger, HopPublisher publisher, CancellationToken stoppingToken)
+    private async Task SendLoopAsync(ChannelReader<EgressWork> reader, EgressDispatcher dispatcher, HopPublisher publisher, CancellationToken stoppingToken)
     {
         await using var connectionToSmarthost = new SmtpConnection(smtp.Value);
         await foreach (var item in reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
@@ -147,7 +175,8 @@ internal sealed partial class EgressSession(
             if (_stopping)
             {
                 // Not started: give it back untouched rather than make shutdown wait for it.
-                await acknowledger.RequeueAsync(item.DeliveryTag).ConfigureAwait(false);
+                item.Lease?.Dispose();
+                await item.Settler.RequeueAsync(item.DeliveryTag).ConfigureAwait(false);
                 continue;
             }
 
@@ -157,7 +186,7 @@ internal sealed partial class EgressSession(
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                await UnsettledAsync(item, e, acknowledger, publisher).ConfigureAwait(false);
+                await UnsettledAsync(item, e, publisher).ConfigureAwait(false);
             }
         }
     }
@@ -165,10 +194,11 @@ internal sealed partial class EgressSession(
     /// <summary>
     /// Learns from the journal what the previous owners delivered (so no recipient gets a message twice), how
     /// much of every window they used (so the limits hold across the hand-over without a blind hold) and
-    /// whether a ban suspension is running. A journal that cannot be read is not a reason to stop delivering:
+    /// whether a ban suspension is running, and which waiting lanes hold mail. A journal that cannot be read is not a reason to stop delivering:
     /// the owner holds every window for one window instead, and says so. Returns how the takeover went, for status.
     /// </summary>
-    private async Task<string> TakeOverAsync(DeliveryJournal journal, EgressLimiters limiters, EgressBreaker breaker, CancellationToken stoppingToken)
+    private async Task<(string Takeover, IReadOnlyCollection<string> OpenLanes)> TakeOverAsync(
+        DeliveryJournal journal, EgressLimiters limiters, EgressBreaker breaker, SlotPlanner planner, CancellationToken stoppingToken)
     {
         var now = services.Time.GetUtcNow();
         var since = now - topology.JournalMaxAge;
@@ -185,14 +215,19 @@ internal sealed partial class EgressSession(
                 limiters.WarmUp.Begin(end);
             }
 
+            foreach (var (partition, bannedUntil) in replay.PartitionSuspensions.Where(p => p.Value > now))
+            {
+                planner.Suspend(partition, bannedUntil, now);
+            }
+
             LogJournalReplayed(egress, read, replay.Transactions, journal.Index.Count, seconds);
-            return $"journal: {replay.Transactions} transactions read in {seconds:0.#} s";
+            return ($"journal: {replay.Transactions} transactions read in {seconds:0.#} s", replay.OpenLanes);
         }
         catch (Exception e) when (e is TimeoutException or RabbitMQ.Client.Exceptions.OperationInterruptedException or RabbitMQ.Client.Exceptions.PublishException)
         {
             limiters.HoldWindowsFromNow();
             LogJournalUnreadable(egress, e.GetType().Name, PrintableText.Escape(e.Message));
-            return $"hold: the journal could not be read ({e.GetType().Name})";
+            return ($"hold: the journal could not be read ({e.GetType().Name})", []);
         }
     }
 
@@ -207,13 +242,13 @@ internal sealed partial class EgressSession(
     /// to <c>mail.failed</c> from here, with the error as its reason's detail, instead of being dead-lettered
     /// by the broker without a word.
     /// </summary>
-    private async Task UnsettledAsync(EgressWork item, Exception e, Acknowledger acknowledger, HopPublisher publisher)
+    private async Task UnsettledAsync(EgressWork item, Exception e, HopPublisher publisher)
     {
         LogUnsettled(PrintableText.Escape(item.Properties.MessageId, 200), e.GetType().Name, PrintableText.Escape(e.Message));
         LogUnsettledDetail(e);
         if (!DeliveryLimits.IsLastTry(item.Properties, _deliveryLimit))
         {
-            await acknowledger.RequeueAsync(item.DeliveryTag).ConfigureAwait(false);
+            await item.Settler.RequeueAsync(item.DeliveryTag).ConfigureAwait(false);
             return;
         }
 
@@ -223,15 +258,18 @@ internal sealed partial class EgressSession(
             await publisher.PublishAsync(QueueNames.Failed, item.Body,
                 NextHop.From(item.Properties, NextHop.Reason(FailureReasons.DeliveryLimit, detail, services.Time.GetUtcNow())), CancellationToken.None).ConfigureAwait(false);
             services.Delivery.Settled(egress, null, MailHeaders.GetString(item.Properties.Headers, MailHeaders.Domain) ?? "?", "failed", 1);
-            await acknowledger.AckAsync(item.DeliveryTag).ConfigureAwait(false);
+            await item.Settler.AckAsync(item.DeliveryTag).ConfigureAwait(false);
         }
         catch (Exception publish) when (publish is not OutOfMemoryException)
         {
             // The broker's own dead-lettering at the limit is the last resort (inspect reads its reason too).
             LogUnsettledDetail(publish);
-            await acknowledger.RequeueAsync(item.DeliveryTag).ConfigureAwait(false);
+            await item.Settler.RequeueAsync(item.DeliveryTag).ConfigureAwait(false);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Egress {Egress}: the channel its waiting lanes are read on closed; the owner starts afresh (their mail is delivered again).")]
+    private partial void LogLanesLost(string egress);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "This worker now owns egress {Egress} ({Connections} SMTP connections).")]
     private partial void LogOwning(string egress, int connections);

@@ -1,10 +1,22 @@
 using RabbitMQ.Client;
+using Sluice.Worker.Delivery;
 
 namespace Sluice.Worker.Scheduling;
 
-/// <summary>One delivery from an egress or due queue, copied out of the consumer callback.</summary>
+/// <summary>One delivery from an egress, due or lane queue, copied out of the consumer callback.</summary>
 /// <param name="Body">The message body.</param>
 /// <param name="Properties">Its properties and headers.</param>
 /// <param name="DeliveryTag">For the ack.</param>
 /// <param name="FromDue">Back from the delay tiers (not fresh from intake).</param>
-public sealed record EgressWork(ReadOnlyMemory<byte> Body, IReadOnlyBasicProperties Properties, ulong DeliveryTag, bool FromDue);
+/// <param name="Settler">The channel it was delivered on, where it is acked or requeued.</param>
+public sealed record EgressWork(ReadOnlyMemory<byte> Body, IReadOnlyBasicProperties Properties, ulong DeliveryTag, bool FromDue, Acknowledger Settler)
+{
+    /// <summary>The partition whose waiting lane it was delivered from; null for the egress and due queues.</summary>
+    public string? Lane { get; init; }
+
+    /// <summary>The envelope, already read (a message its lane has granted a permit to).</summary>
+    public EgressEnvelope? Envelope { get; init; }
+
+    /// <summary>The permits its lane took for it; the send disposes of them when the transaction is over.</summary>
+    public IDisposable? Lease { get; init; }
+}

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Sluice.Worker.Scheduling;
 
@@ -25,4 +26,8 @@ public sealed class SchedulerOptions
     /// <summary>How often the owner publishes its status snapshot for <c>sluice status</c>.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan StatusInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Per-partition waiting lanes for mail over its budget.</summary>
+    [ValidateObjectMembers]
+    public LaneOptions Lanes { get; set; } = new();
 }

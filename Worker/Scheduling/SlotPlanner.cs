@@ -13,6 +13,7 @@ public sealed class SlotPlanner(TimeProvider time, WarmUpRamp? ramp = null)
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Plan> _plans = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _coolUntil = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (DateTimeOffset Since, DateTimeOffset Until)> _suspended = new(StringComparer.Ordinal);
 
     /// <summary>Reserves the next free slot of a limit level (a partition, a tenant, the egress) for a message.</summary>
     /// <param name="domain">The level's key (for a partition: the provider or domain the cool-downs are kept for).</param>
@@ -95,6 +96,53 @@ public sealed class SlotPlanner(TimeProvider time, WarmUpRamp? ramp = null)
 
             // Slots planned before the throttle assumed a rate the receiver just refused.
             _plans.Remove(domain);
+        }
+    }
+
+    /// <summary>
+    /// A ban issued by the partition's receiver: nothing is sent to it until <paramref name="until"/> (or an
+    /// operator's resume); the rest of the egress goes on.
+    /// </summary>
+    public void Suspend(string partition, DateTimeOffset until, DateTimeOffset? since = null)
+    {
+        lock (_gate)
+        {
+            if (!_suspended.TryGetValue(partition, out var current) || current.Until < until)
+            {
+                _suspended[partition] = (since ?? time.GetUtcNow(), until);
+            }
+        }
+
+        CoolDown(partition, until);
+    }
+
+    /// <summary>The end of the partition's ban suspension, or null when it is not suspended.</summary>
+    public DateTimeOffset? SuspendedUntil(string partition)
+    {
+        var now = time.GetUtcNow();
+        lock (_gate)
+        {
+            return _suspended.TryGetValue(partition, out var suspension) && suspension.Until > now ? suspension.Until : null;
+        }
+    }
+
+    /// <summary>
+    /// Ends a partition's suspension and cool-down (an operator resumed it at <paramref name="requestedAt"/>); a
+    /// resume older than the ban, read again from the control stream, lifts nothing. True when it was suspended.
+    /// </summary>
+    public bool Lift(string partition, DateTimeOffset requestedAt)
+    {
+        lock (_gate)
+        {
+            if (!_suspended.TryGetValue(partition, out var suspension) || suspension.Since > requestedAt)
+            {
+                return false;
+            }
+
+            _suspended.Remove(partition);
+            _coolUntil.Remove(partition);
+            _plans.Remove(partition);
+            return true;
         }
     }
 

@@ -18,6 +18,7 @@ public sealed class SchedulerTelemetry
     private readonly Counter<long> _denials;
     private readonly Histogram<double> _wait;
     private readonly Counter<long> _suspensions;
+    private readonly Counter<long> _laneMoves;
 
     public SchedulerTelemetry(IMeterFactory meterFactory, DomainTags domains)
     {
@@ -27,6 +28,7 @@ public sealed class SchedulerTelemetry
         _denials = meter.CreateCounter<long>("sluice.limiter.denials", "{message}", "Sends refused by a level of the limit chain (partition, tenant, egress_minute, egress_day).");
         _wait = meter.CreateHistogram<double>("sluice.limiter.wait", "s", "How far ahead a refused message's planned slot lies.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600, 10800] });
+        _laneMoves = meter.CreateCounter<long>("sluice.lane.moves", "{message}", "Messages moved into a partition's waiting lane (one publish each, whatever the wait).");
         _suspensions = meter.CreateCounter<long>("sluice.egress.suspensions", "{suspension}", "Ban replies that suspended an egress.");
         meter.CreateObservableGauge("sluice.limiter.limit", () => Partitions(p => p.PermitLimit), "{recipient}", "Recipients per window allowed now per partition (after adapting to throttles).");
         meter.CreateObservableGauge("sluice.limiter.ceiling", () => Partitions(p => p.Ceiling), "{recipient}", "The configured limit per window per partition.");
@@ -44,7 +46,9 @@ public sealed class SchedulerTelemetry
 
         // A counter series appears with its first measurement: start at 0, so `increase()` sees the first ban
         // and the first refusal of every level.
-        _suspensions.Add(0, new KeyValuePair<string, object?>("egress", egress));
+        _suspensions.Add(0, new KeyValuePair<string, object?>("egress", egress), new KeyValuePair<string, object?>("scope", "egress"));
+        _suspensions.Add(0, new KeyValuePair<string, object?>("egress", egress), new KeyValuePair<string, object?>("scope", "partition"));
+        _laneMoves.Add(0, new KeyValuePair<string, object?>("egress", egress));
         foreach (string level in (ReadOnlySpan<string>)["partition", "tenant", "egress_minute", "egress_day"])
         {
             _denials.Add(0, new KeyValuePair<string, object?>("egress", egress), new KeyValuePair<string, object?>("level", level));
@@ -66,7 +70,11 @@ public sealed class SchedulerTelemetry
         _wait.Record(Math.Max(0, untilSlot.TotalSeconds), new KeyValuePair<string, object?>("egress", egress));
     }
 
-    public void Suspended(string egress) => _suspensions.Add(1, new KeyValuePair<string, object?>("egress", egress));
+    public void MovedToLane(string egress) => _laneMoves.Add(1, new KeyValuePair<string, object?>("egress", egress));
+
+    /// <summary>A ban reply suspended the egress, or (with <paramref name="partition"/>) one partition of it.</summary>
+    public void Suspended(string egress, string? partition = null) =>
+        _suspensions.Add(1, new KeyValuePair<string, object?>("egress", egress), new KeyValuePair<string, object?>("scope", partition is null ? "egress" : "partition"));
 
     private static double DrainEta(EgressSnapshot snapshot) =>
         snapshot.Domains.Select(d => d.DrainEta?.TotalSeconds ?? 0).DefaultIfEmpty(0).Max();

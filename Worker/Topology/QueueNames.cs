@@ -40,6 +40,26 @@ public static class QueueNames
     /// <summary>A delay tier: messages wait out the TTL, then dead-letter into <see cref="Due"/>.</summary>
     public static string Delay(string egress, TimeSpan tier) => $"mail.delay.{egress}.{TierLabel(tier)}";
 
+    /// <summary>
+    /// The waiting lane of one partition of an egress (<c>mail.lane.EGRESS.PARTITION</c>): mail over the
+    /// partition's budget waits here and is read at the permitted rate. Opened and removed by the owner as
+    /// backlogs come and go. A name that would pass the broker's 255-byte limit ends in a hash instead.
+    /// </summary>
+    public static string Lane(string egress, string partition)
+    {
+        string name = $"{LanePrefix}{egress}.{partition}";
+        if (System.Text.Encoding.UTF8.GetByteCount(name) <= 255)
+        {
+            return name;
+        }
+
+        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(partition)))[..16];
+        return $"{LanePrefix}{egress}.{partition[..Math.Min(partition.Length, 200 - egress.Length)]}.{hash}";
+    }
+
+    /// <summary>Every waiting lane's name starts with this.</summary>
+    public const string LanePrefix = "mail.lane.";
+
     /// <summary><c>1s</c>, <c>30s</c>, <c>2m</c>, <c>1h</c>, <c>1d</c>, or milliseconds (<c>1500ms</c>) when not whole.</summary>
     public static string TierLabel(TimeSpan tier)
     {

@@ -44,6 +44,16 @@ public static class SluiceTopology
     }
 
     /// <summary>
+    /// A waiting lane's arguments: like an egress queue (one consumer, the owner; poison mail ends in
+    /// <c>mail.failed</c>). Lanes come and go with backlogs, so the owner declares them, not the topology.
+    /// </summary>
+    public static IDictionary<string, object?> LaneArguments(TopologyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return SingleActiveConsumer(DeadLetteringToFailed(options.EgressDeliveryLimit)).ToDictionary(a => a.Key, a => (object?)a.Value, StringComparer.Ordinal);
+    }
+
+    /// <summary>
     /// A stream that keeps its records for <paramref name="maxAge"/>; small segments, because a stream
     /// drops whole segments only, so retention follows the age closely.
     /// </summary>

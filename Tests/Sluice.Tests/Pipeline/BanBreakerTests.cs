@@ -55,4 +55,52 @@ public sealed class BanBreakerTests
         await simulator.WaitUntilAsync(s => s.Records.Count > before, HangGuard);
         Assert.Equal(0u, await QueueReader.CountAsync(connection, QueueNames.Failed));
     }
+
+    [Fact]
+    public async Task A_receivers_ban_suspends_only_its_partition_and_the_rest_of_the_egress_goes_on()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+
+        // banned.example accepts 3 a second, then bans this sender's IP (Microsoft's inbound 5.7.606): a ban issued by
+        // a receiver, about the mail it hosts. other.example takes everything.
+        await using var simulator = ReceivingSimulator.Start(new SimulatorOptions
+        {
+            Port = 0,
+            Rules =
+            [
+                new DomainRule
+                {
+                    Pattern = "banned.example", Limit = 3, Window = TimeSpan.FromSeconds(1), BanAfterThrottles = 1,
+                    BanReply = "550 5.7.606 Access denied, banned sending IP [127.0.0.1].",
+                },
+            ],
+        });
+        await using var worker = await InProcessWorker.StartAsync(PipelineConfiguration.For(broker, simulator,
+            ("Retry:BanSuspension", "01:00:00"), ("Scheduler:StatusInterval", "00:00:00.200")));
+        await using var connection = await broker.ConnectAsync();
+        await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
+        var banned = await MailLoad.PublishAsync(publisher, ["banned.example"], perDomain: 20);
+        await simulator.WaitUntilAsync(s => s.Records.Any(r => r.Reply.Contains("5.7.606", StringComparison.Ordinal)), HangGuard);
+
+        // While banned.example is suspended, mail to another receiver of the same egress is delivered.
+        var others = await MailLoad.PublishAsync(publisher, ["other.example"], perDomain: 10);
+        await simulator.WaitUntilAsync(s => RecordAnalysis.Deliveries(s.Records).Keys.Count(k => k.Recipient.EndsWith("@other.example", StringComparison.Ordinal)) == others.Count, HangGuard);
+
+        var records = simulator.Records.ToList();
+        int firstBan = records.FindIndex(r => r.Reply.Contains("5.7.606", StringComparison.Ordinal));
+        Assert.InRange(records.Skip(firstBan + 1).Count(r => r.Stage == ReplyRecord.RcptStage && r.Recipient.EndsWith("@banned.example", StringComparison.Ordinal)), 0, 4);
+        var snapshot = await StatusReader.LatestSnapshotAsync(connection, QueueNames.DefaultEgress, HangGuard, CancellationToken.None);
+        Assert.NotNull(snapshot);
+        Assert.Null(snapshot.SuspendedUntil);
+        Assert.Equal(0u, await QueueReader.CountAsync(connection, QueueNames.Failed));
+
+        // Resumed by hand, the partition is sent to again (and, still banning, suspends itself again).
+        int before = simulator.Records.Count(r => r.Recipient.EndsWith("@banned.example", StringComparison.Ordinal));
+        var resume = await SluiceCli.RunAsync(broker.Configuration, "resume", "domain:banned.example");
+        Assert.Equal(0, resume.ExitCode);
+        await simulator.WaitUntilAsync(s => s.Records.Count(r => r.Recipient.EndsWith("@banned.example", StringComparison.Ordinal)) > before, HangGuard);
+        Assert.Equal(0u, await QueueReader.CountAsync(connection, QueueNames.Failed));
+        Assert.Equal(0u, await QueueReader.CountAsync(connection, QueueNames.Parked));
+        Assert.NotEmpty(banned);
+    }
 }
