@@ -175,7 +175,11 @@ internal static class DemoRun
         var entered = await broker.EnteredPerQueueAsync();
         long workerPublishes = entered.Where(e => BenchBroker.IsMailQueue(e.Key) && e.Key != QueueNames.Intake).Sum(e => e.Value);
         await output.WriteLineAsync($"  churn                {workerPublishes / (double)Math.Max(1, delivered.Count):0.00} worker publishes per delivered message   (target ≤ 2)");
-        await output.WriteLineAsync("    by queue: " + string.Join(", ", entered.Where(e => BenchBroker.IsMailQueue(e.Key) && e.Value > 0).OrderByDescending(e => e.Value).Select(e => $"{e.Key} {e.Value}")));
+        var lanes = entered.Where(e => e.Key.StartsWith(QueueNames.LanePrefix, StringComparison.Ordinal) && e.Value > 0).ToList();
+        await output.WriteLineAsync("    by queue: " + string.Join(", ", entered
+            .Where(e => BenchBroker.IsMailQueue(e.Key) && !e.Key.StartsWith(QueueNames.LanePrefix, StringComparison.Ordinal) && e.Value > 0)
+            .Append(new($"{lanes.Count} lanes", lanes.Sum(l => l.Value)))
+            .OrderByDescending(e => e.Value).Select(e => $"{e.Key} {e.Value}")));
         await output.WriteLineAsync($"  throttle replies     {Throttles(records)}");
         await output.WriteLineAsync($"  bans                 {Bans(records)}   (goal 0; the simulator bans a provider after {DemoScenario.BanAfterThrottles} throttle replies)");
         await output.WriteLineAsync($"  first delivery       {((firstDelivery ?? upAt) - upAt).TotalSeconds:0.0} s after the smarthost came back (reconnect back-off)");

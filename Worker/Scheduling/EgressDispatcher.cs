@@ -650,6 +650,7 @@ public sealed partial class EgressDispatcher(
         KeyValuePair<string, object?>[]? extraHeaders = null)
     {
         backlog.Left(envelope.Partition);
+        services.Scheduling.Delayed(egress);
         var tier = services.Tiers.For(notBefore - _time.GetUtcNow());
         return PublishCopyAsync(work, QueueNames.Delay(egress, tier), recipients, [.. DelayHeaders(notBefore, slotted, attempts, reply), .. extraHeaders ?? []]);
     }

@@ -19,6 +19,7 @@ public sealed class SchedulerTelemetry
     private readonly Histogram<double> _wait;
     private readonly Counter<long> _suspensions;
     private readonly Counter<long> _laneMoves;
+    private readonly Counter<long> _delays;
 
     public SchedulerTelemetry(IMeterFactory meterFactory, DomainTags domains)
     {
@@ -28,6 +29,7 @@ public sealed class SchedulerTelemetry
         _denials = meter.CreateCounter<long>("sluice.limiter.denials", "{message}", "Sends refused by a level of the limit chain (partition, tenant, egress_minute, egress_day).");
         _wait = meter.CreateHistogram<double>("sluice.limiter.wait", "s", "How far ahead a refused message's planned slot lies.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600, 10800] });
+        _delays = meter.CreateCounter<long>("sluice.delay.publishes", "{message}", "Copies sent round a delay tier (retries, pauses, suspensions; a partition's backlog waits in its lane instead).");
         _laneMoves = meter.CreateCounter<long>("sluice.lane.moves", "{message}", "Messages moved into a partition's waiting lane (one publish each, whatever the wait).");
         _suspensions = meter.CreateCounter<long>("sluice.egress.suspensions", "{suspension}", "Ban replies that suspended an egress.");
         meter.CreateObservableGauge("sluice.limiter.limit", () => Partitions(p => p.PermitLimit), "{recipient}", "Recipients per window allowed now per partition (after adapting to throttles).");
@@ -49,6 +51,7 @@ public sealed class SchedulerTelemetry
         _suspensions.Add(0, new KeyValuePair<string, object?>("egress", egress), new KeyValuePair<string, object?>("scope", "egress"));
         _suspensions.Add(0, new KeyValuePair<string, object?>("egress", egress), new KeyValuePair<string, object?>("scope", "partition"));
         _laneMoves.Add(0, new KeyValuePair<string, object?>("egress", egress));
+        _delays.Add(0, new KeyValuePair<string, object?>("egress", egress));
         foreach (string level in (ReadOnlySpan<string>)["partition", "tenant", "egress_minute", "egress_day"])
         {
             _denials.Add(0, new KeyValuePair<string, object?>("egress", egress), new KeyValuePair<string, object?>("level", level));
@@ -69,6 +72,8 @@ public sealed class SchedulerTelemetry
         _denials.Add(1, new KeyValuePair<string, object?>("egress", egress), new KeyValuePair<string, object?>("level", kind));
         _wait.Record(Math.Max(0, untilSlot.TotalSeconds), new KeyValuePair<string, object?>("egress", egress));
     }
+
+    public void Delayed(string egress) => _delays.Add(1, new KeyValuePair<string, object?>("egress", egress));
 
     public void MovedToLane(string egress) => _laneMoves.Add(1, new KeyValuePair<string, object?>("egress", egress));
 
