@@ -37,7 +37,7 @@ public static class StatusReader
                 await Count(QueueNames.Due(egress)).ConfigureAwait(false),
                 delayed,
                 pauses.IsPaused(new ControlTarget(ControlTargetKind.Egress, egress)),
-                await LatestSnapshotAsync(connection, egress, snapshotWait, cancellationToken).ConfigureAwait(false)));
+                await LatestSnapshotAsync(connection, egress, snapshotWait, cancellationToken, take: false).ConfigureAwait(false)));
         }
 
         return new StatusReport(
@@ -50,10 +50,12 @@ public static class StatusReader
     }
 
     /// <summary>
-    /// Takes the owner's latest snapshot (the queue holds one; the owner writes a new one every interval),
-    /// waiting for the next one if another reader just took it. Null: no owner is writing.
+    /// The owner's latest snapshot (the queue holds one; the owner writes a new one every interval). With
+    /// <paramref name="take"/> it is taken, so the next call waits for the next snapshot (a way to wait for the
+    /// owner's next view); without, it is put back for the next reader (<c>sluice status</c> changes nothing).
+    /// Null: no owner is writing.
     /// </summary>
-    public static async Task<EgressSnapshot?> LatestSnapshotAsync(IConnection connection, string egress, TimeSpan wait, CancellationToken cancellationToken)
+    public static async Task<EgressSnapshot?> LatestSnapshotAsync(IConnection connection, string egress, TimeSpan wait, CancellationToken cancellationToken, bool take = true)
     {
         ArgumentNullException.ThrowIfNull(connection);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -63,7 +65,15 @@ public static class StatusReader
         consumer.ReceivedAsync += async (_, delivery) =>
         {
             var snapshot = EgressSnapshot.FromJson(delivery.Body.Span);
-            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false).ConfigureAwait(false);
+            if (take)
+            {
+                await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false).ConfigureAwait(false);
+            }
+            else
+            {
+                await channel.BasicRejectAsync(delivery.DeliveryTag, requeue: true).ConfigureAwait(false);
+            }
+
             first.TrySetResult(snapshot);
         };
         string tag = await channel.BasicConsumeAsync(QueueNames.Status(egress), autoAck: false, consumer, cancellationToken).ConfigureAwait(false);

@@ -78,4 +78,30 @@ public sealed class StatusTests
         Assert.Contains("takeover: journal: 0 transactions read", table.Output, StringComparison.Ordinal);
         Assert.Matches(@"slow\.example\s+4\s+1/3600s\s+no\s+-\s+4h00m", table.Output);
     }
+
+    [Fact]
+    public async Task Reading_status_leaves_the_owners_snapshot_for_the_next_reader()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+        await using var simulator = ReceivingSimulator.Start(new SimulatorOptions { Port = 0 });
+
+        // One snapshot only (the next is ten minutes away): a reader that took it would leave the next one "no owner".
+        var configuration = PipelineConfiguration.For(broker, simulator, ("Scheduler:StatusInterval", "00:10:00"));
+        var cli = configuration.Where(c => c.Key.StartsWith("Broker:", StringComparison.Ordinal) || c.Key.StartsWith("Topology:", StringComparison.Ordinal)).ToList();
+        await using var worker = await InProcessWorker.StartAsync(configuration);
+        await using var connection = await broker.ConnectAsync();
+        Assert.Equal(0, (await SluiceCli.RunAsync(cli, "pause", "domain:quiet.example")).ExitCode);
+        Assert.NotNull(await StatusReader.LatestSnapshotAsync(connection, QueueNames.DefaultEgress, HangGuard, CancellationToken.None, take: false));
+
+        for (int i = 0; i < 3; i++)
+        {
+            var run = await SluiceCli.RunAsync(cli, "status", "--json");
+            Assert.Equal(0, run.ExitCode);
+            using var report = JsonDocument.Parse(run.Output);
+            Assert.Equal(JsonValueKind.Object, report.RootElement.GetProperty("egresses")[0].GetProperty("owner").ValueKind);
+            Assert.Equal("domain:quiet.example", report.RootElement.GetProperty("paused")[0].GetProperty("target").GetString());
+        }
+
+        Assert.Equal(1u, await QueueReader.CountAsync(connection, QueueNames.Status(QueueNames.DefaultEgress)));
+    }
 }
