@@ -35,9 +35,16 @@ public sealed class RetryOptions
     [Range(0.0, 1.0)]
     public double Jitter { get; set; } = 0.2;
 
-    /// <summary>How long a domain pauses after a throttle reply (a reply-table row can set its own).</summary>
+    /// <summary>How long a partition pauses after a throttle reply, at most (a reply-table row can set its own).</summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan ThrottleCoolDown { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The pause after a throttle reply lasts this many of the partition's windows, up to <see cref="ThrottleCoolDown"/>:
+    /// a receiver that counts per 10 s has forgotten the burst after 10 s. 0: every partition pauses <see cref="ThrottleCoolDown"/>.
+    /// </summary>
+    [Range(0.0, 1000.0)]
+    public double ThrottleCoolDownWindows { get; set; } = 1.0;
 
     /// <summary>How long a ban reply suspends the whole egress (until then, or until <c>sluice resume egress:NAME</c>).</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "30.00:00:00")]

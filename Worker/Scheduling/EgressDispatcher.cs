@@ -479,7 +479,7 @@ public sealed partial class EgressDispatcher(
                     hops.Add(events.PublishAsync(envelope, recipients, DeliveryOutcomes.Failed, attempts, reply: detail, reason: FailureReasons.Rejected));
                     break;
                 case DeliveryOutcome.Throttled:
-                    var coolUntil = _time.GetUtcNow() + (classification.CoolDown ?? services.Retry.ThrottleCoolDown);
+                    var coolUntil = _time.GetUtcNow() + (classification.CoolDown ?? ThrottleCoolDown(envelope.Partition));
                     planner.CoolDown(envelope.Partition, coolUntil);
                     limiters.Throttled(envelope.Partition);
                     LogThrottled(envelope.Partition, shown, coolUntil);
@@ -694,6 +694,14 @@ public sealed partial class EgressDispatcher(
             services.Delivery.Settled(egress, envelope.Provider, envelope.Domain, outcome, recipients);
             Activity.Current?.AddEvent(new ActivityEvent(outcome, tags: new ActivityTagsCollection { ["recipients"] = recipients }));
         }
+    }
+
+    /// <summary>The default pause after a throttle: <c>Retry:ThrottleCoolDownWindows</c> of the partition's window, at most <c>Retry:ThrottleCoolDown</c>.</summary>
+    private TimeSpan ThrottleCoolDown(string partition)
+    {
+        var ceiling = services.Retry.ThrottleCoolDown;
+        double windows = services.Retry.ThrottleCoolDownWindows;
+        return windows > 0 && limiters.PartitionLimiter(partition) is { } limiter && limiter.Window * windows < ceiling ? limiter.Window * windows : ceiling;
     }
 
     private static DateTimeOffset Earliest(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;

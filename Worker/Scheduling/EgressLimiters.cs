@@ -99,7 +99,7 @@ public sealed class EgressLimiters : IDisposable
             for (int i = 0; i < levels.Count; i++)
             {
                 var (key, limiter) = levels[i];
-                inForce[i] = WarmUp.Apply(limiter.PermitLimit, limiter.HeldUntil);
+                inForce[i] = WarmUp.Apply(limiter.PermitLimit, limiter.HeldUntil, limiter.Window);
                 if (limiter.WaitFor(recipients, inForce[i]) is { } wait && (refused is null || wait > refused.RetryAfter))
                 {
                     refused = new Admission.RateLimited(wait, limiter, key);

@@ -16,9 +16,17 @@ public sealed class WarmUpOptions
     [Range(0.01, 1.0)]
     public double StartFraction { get; set; } = 0.25;
 
-    /// <summary>How long the ramp takes to reach the full limits.</summary>
+    /// <summary>How long the ramp takes to reach the full limits, at most (see <see cref="DurationWindows"/>).</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan Duration { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The ramp of each limit lasts this many of its own windows, up to <see cref="Duration"/>: a receiver that
+    /// counts per 10 s is back at full rate after 10 s, not after a minute of a fraction of it. 0: every limit
+    /// takes <see cref="Duration"/>.
+    /// </summary>
+    [Range(0.0, 1000.0)]
+    public double DurationWindows { get; set; } = 1.0;
 
     /// <summary>A smarthost outage at least this long starts a ramp when it ends (shorter blips do not).</summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]

@@ -33,8 +33,11 @@ public sealed class WarmUpRamp(IOptions<LimitOptions> options, TimeProvider time
         }
     }
 
-    /// <summary>The fraction of a limit allowed now; <paramref name="notBefore"/> delays the ramp of one limiter (its takeover hold).</summary>
-    public double Factor(DateTimeOffset? notBefore = null)
+    /// <summary>
+    /// The fraction of a limit allowed now; <paramref name="notBefore"/> delays the ramp of one limiter (its takeover
+    /// hold), and <paramref name="window"/> (the limit's window) shortens it to <c>DurationWindows</c> windows.
+    /// </summary>
+    public double Factor(DateTimeOffset? notBefore = null, TimeSpan? window = null)
     {
         if (Start(notBefore) is not { } start)
         {
@@ -47,25 +50,30 @@ public sealed class WarmUpRamp(IOptions<LimitOptions> options, TimeProvider time
             return _options.StartFraction;
         }
 
-        return elapsed >= _options.Duration ? 1.0 : _options.StartFraction + ((1 - _options.StartFraction) * (elapsed / _options.Duration));
+        var duration = DurationFor(window);
+        return elapsed >= duration ? 1.0 : _options.StartFraction + ((1 - _options.StartFraction) * (elapsed / duration));
     }
+
+    /// <summary>How long the ramp of a limit with this window lasts.</summary>
+    public TimeSpan DurationFor(TimeSpan? window) =>
+        window is { } w && _options.DurationWindows > 0 && w * _options.DurationWindows < _options.Duration ? w * _options.DurationWindows : _options.Duration;
 
     /// <summary>
     /// The earliest moment the ramp allows <paramref name="fraction"/> of a limit (<see cref="DateTimeOffset.MinValue"/>:
     /// already allowed, or no ramp). Inverse of <see cref="Factor"/>.
     /// </summary>
-    public DateTimeOffset TimeFor(double fraction, DateTimeOffset? notBefore = null)
+    public DateTimeOffset TimeFor(double fraction, DateTimeOffset? notBefore = null, TimeSpan? window = null)
     {
         if (fraction <= _options.StartFraction || Start(notBefore) is not { } start)
         {
             return DateTimeOffset.MinValue;
         }
 
-        return start + (_options.Duration * ((Math.Min(fraction, 1.0) - _options.StartFraction) / (1 - _options.StartFraction)));
+        return start + (DurationFor(window) * ((Math.Min(fraction, 1.0) - _options.StartFraction) / (1 - _options.StartFraction)));
     }
 
     /// <summary>The share of <paramref name="limit"/> in force now (at least 1).</summary>
-    public int Apply(int limit, DateTimeOffset? notBefore = null) => Math.Max(1, (int)Math.Floor((limit * Factor(notBefore)) + 1e-9)); // + ε: at TimeFor(k / limit) exactly k, not k - 1 by rounding
+    public int Apply(int limit, DateTimeOffset? notBefore = null, TimeSpan? window = null) => Math.Max(1, (int)Math.Floor((limit * Factor(notBefore, window)) + 1e-9)); // + ε: at TimeFor(k / limit) exactly k, not k - 1 by rounding
 
     /// <summary>When the ramp starts for a limiter held until <paramref name="notBefore"/>; null when there is no ramp.</summary>
     private DateTimeOffset? Start(DateTimeOffset? notBefore)

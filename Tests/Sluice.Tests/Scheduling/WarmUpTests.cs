@@ -60,6 +60,24 @@ public sealed class WarmUpTests
         Assert.Equal(100, await LimitChainTests.AdmitAsync(limiters, "x.example", "t", 200));
     }
 
+    [Fact]
+    public void Each_limit_ramps_over_its_own_window_up_to_the_configured_duration()
+    {
+        var ramp = new WarmUpRamp(Options.Create(new LimitOptions
+        {
+            WarmUp = new WarmUpOptions { StartFraction = 0.25, Duration = TimeSpan.FromMinutes(1), DurationWindows = 1 },
+        }), _time);
+        ramp.Begin(_time.GetUtcNow());
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(0.625, ramp.Factor(window: TimeSpan.FromSeconds(10)), 3);    // half of a 10 s ramp
+        Assert.Equal(0.3125, ramp.Factor(window: TimeSpan.FromMinutes(1)), 4);   // a twelfth of the minute's
+        Assert.Equal(0.3125, ramp.Factor(window: TimeSpan.FromDays(1)), 4);      // a day's window ramps over the minute, not the day
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(1.0, ramp.Factor(window: TimeSpan.FromSeconds(10)));
+        Assert.Equal(_time.GetUtcNow(), ramp.TimeFor(1.0, window: TimeSpan.FromSeconds(10)) + TimeSpan.Zero);
+    }
+
     private EgressLimiters Limiters(bool hold, bool enabled = true) => new(Options.Create(new LimitOptions
     {
         Default = new DomainLimit { PermitLimit = 100, Window = TimeSpan.FromMinutes(1), Concurrency = 1000 },
