@@ -41,7 +41,7 @@ public sealed class StatusTests
         // message only after its egress copy is confirmed, so the owner can count the last copy as waiting a
         // moment before the broker has taken intake's ack: wait for that too.
         while (await StatusReader.LatestSnapshotAsync(connection, QueueNames.DefaultEgress, HangGuard, CancellationToken.None) is not { } seen
-               || seen.Domains.Sum(d => d.Waiting) < 6
+               || seen.Domains.Sum(d => d.Waiting) + simulator.DeliveredCount != 7
                || await QueueReader.CountAsync(connection, QueueNames.Intake) > 0)
         {
         }
