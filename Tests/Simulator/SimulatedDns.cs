@@ -13,6 +13,8 @@ public sealed class SimulatedDns : IDisposable
 {
     private readonly DnsOptions _options;
     private readonly DnsServer _server;
+    private readonly Lock _gate = new();
+    private readonly List<(int Count, TaskCompletionSource Reached)> _waiters = [];
     private int _queries;
 
     private SimulatedDns(DnsOptions options)
@@ -32,6 +34,25 @@ public sealed class SimulatedDns : IDisposable
 
     public static SimulatedDns Start(DnsOptions options) => new(options);
 
+    /// <summary>
+    /// Completes once <paramref name="count"/> queries have arrived: a resolver that gave up waiting may have
+    /// sent its query before the server has counted it.
+    /// </summary>
+    public Task WaitForQueriesAsync(int count, TimeSpan guard)
+    {
+        lock (_gate)
+        {
+            if (Queries >= count)
+            {
+                return Task.CompletedTask;
+            }
+
+            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((count, reached));
+            return reached.Task.WaitAsync(guard);
+        }
+    }
+
     public void Dispose()
     {
         _server.Stop();
@@ -39,7 +60,16 @@ public sealed class SimulatedDns : IDisposable
 
     private Task AnswerAsync(object sender, QueryReceivedEventArgs e)
     {
-        Interlocked.Increment(ref _queries);
+        lock (_gate)
+        {
+            int queries = Interlocked.Increment(ref _queries);
+            foreach (var waiter in _waiters.Where(w => w.Count <= queries).ToList())
+            {
+                waiter.Reached.TrySetResult();
+                _waiters.Remove(waiter);
+            }
+        }
+
         if (_options.Silent || e.Query is not DnsMessage { Questions.Count: 1 } query)
         {
             return Task.CompletedTask;
