@@ -62,7 +62,8 @@ internal static class StatusCommand
                             ? $"{limit}/{d.WindowSeconds:0.###}s" + (d.Ceiling is int ceiling && ceiling > limit ? $" (of {ceiling})" : string.Empty)
                             : "unlimited",
                         d.Paused ? "yes" : "no",
-                        d.CoolingUntil?.ToString("HH:mm:ss", CultureInfo.InvariantCulture) ?? "-",
+                        d.SuspendedUntil is { } banned ? "BANNED " + banned.ToString("HH:mm:ss", CultureInfo.InvariantCulture)
+                            : d.CoolingUntil?.ToString("HH:mm:ss", CultureInfo.InvariantCulture) ?? "-",
                         Eta(d.DrainEta),
                     }))));
             }

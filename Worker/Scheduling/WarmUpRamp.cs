@@ -54,6 +54,42 @@ public sealed class WarmUpRamp(IOptions<LimitOptions> options, TimeProvider time
         return elapsed >= duration ? 1.0 : _options.StartFraction + ((1 - _options.StartFraction) * (elapsed / duration));
     }
 
+    /// <summary>
+    /// How long sending <paramref name="permits"/> takes at <paramref name="perSecond"/> (the full rate of a limit
+    /// with this <paramref name="window"/>) when it can start at <paramref name="from"/>, the ramp's fraction
+    /// of the rate in force at every moment until it is over.
+    /// </summary>
+    public TimeSpan TimeToSend(double permits, double perSecond, DateTimeOffset from, TimeSpan window)
+    {
+        if (permits <= 0 || perSecond <= 0)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var duration = DurationFor(window);
+        var rampEnd = Start(null) is { } start ? start + duration : DateTimeOffset.MinValue;
+        var at = from;
+        double left = permits;
+
+        // Through what is left of the ramp in small steps (the rate rises linearly), then at the full rate.
+        var step = duration / 100;
+        while (at < rampEnd && left > 0)
+        {
+            var elapsed = at + (step / 2) - (rampEnd - duration); // the step's middle: exact for a linear rise
+            double fraction = elapsed <= TimeSpan.Zero ? _options.StartFraction : _options.StartFraction + ((1 - _options.StartFraction) * (elapsed / duration));
+            double canSend = perSecond * fraction * step.TotalSeconds;
+            if (canSend >= left)
+            {
+                return at + (step * (left / canSend)) - from;
+            }
+
+            left -= canSend;
+            at += step;
+        }
+
+        return at + TimeSpan.FromSeconds(left / perSecond) - from;
+    }
+
     /// <summary>How long the ramp of a limit with this window lasts.</summary>
     public TimeSpan DurationFor(TimeSpan? window) =>
         window is { } w && _options.DurationWindows > 0 && w * _options.DurationWindows < _options.Duration ? w * _options.DurationWindows : _options.Duration;

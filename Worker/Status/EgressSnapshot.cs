@@ -39,14 +39,21 @@ public sealed record EgressSnapshot(
 /// <param name="WindowSeconds">The window.</param>
 /// <param name="Waiting">Messages of this domain in the delay tiers (counted by the owner since it took over).</param>
 /// <param name="Paused">Paused by an operator (domain or egress).</param>
-/// <param name="CoolingUntil">Set after a throttle reply.</param>
-public sealed record DomainSnapshot(string Domain, int? PermitLimit, int? Ceiling, double WindowSeconds, long Waiting, bool Paused, DateTimeOffset? CoolingUntil)
+/// <param name="CoolingUntil">Set after a throttle reply, or a receiver's ban of this partition.</param>
+/// <param name="SuspendedUntil">Set while the partition's receiver bans this sender.</param>
+/// <param name="Eta">
+/// The owner's estimate of when what waits has gone: nothing before the egress may send again (smarthost back-off,
+/// a suspension, the partition's cool-down), then the allowed rate as the warm-up ramp raises it.
+/// </param>
+public sealed record DomainSnapshot(
+    string Domain, int? PermitLimit, int? Ceiling, double WindowSeconds, long Waiting, bool Paused, DateTimeOffset? CoolingUntil,
+    DateTimeOffset? SuspendedUntil = null, TimeSpan? Eta = null)
 {
     /// <summary>Messages per second the domain is allowed now (null: unlimited).</summary>
     public double? AllowedPerSecond => PermitLimit is int limit ? limit / WindowSeconds : null;
 
-    /// <summary>Waiting ÷ allowed rate; null when unlimited, or never while paused.</summary>
-    public TimeSpan? DrainEta => Paused || AllowedPerSecond is not { } rate ? null : TimeSpan.FromSeconds(Waiting / rate);
+    /// <summary>The owner's <see cref="Eta"/> (or, from an older owner, waiting ÷ allowed rate); null when unlimited, or never while paused.</summary>
+    public TimeSpan? DrainEta => Paused || AllowedPerSecond is not { } rate ? null : Eta ?? TimeSpan.FromSeconds(Waiting / rate);
 }
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false)]

@@ -44,6 +44,9 @@ internal sealed class StatusReporter(
         }
     }
 
+    private static DateTimeOffset Latest(DateTimeOffset now, params DateTimeOffset?[] others) =>
+        others.Aggregate(now, (latest, other) => other > latest ? other.Value : latest);
+
     private bool Paused(string partition) => Partitions.ProviderOf(partition) is { } provider
         ? services.Pauses.IsPaused(new ControlTarget(ControlTargetKind.Provider, provider))
         : services.Pauses.Holds(egress, partition);
@@ -59,8 +62,16 @@ internal sealed class StatusReporter(
             .Select(d =>
             {
                 var limit = limits.For(d.Key);
-                return new DomainSnapshot(d.Key, limiters.CurrentLimit(d.Key), limit.PermitLimit, limit.Window.TotalSeconds, d.Value,
-                    egressPaused || Paused(d.Key), planner.CoolingUntil(d.Key));
+                int? current = limiters.CurrentLimit(d.Key);
+                var cooling = planner.CoolingUntil(d.Key);
+
+                // Nothing goes before the egress may send again and the partition's pause is over; then the ramp's rate.
+                var from = Latest(now, closed, breaker.SuspendedUntil, cooling);
+                TimeSpan? eta = current is int permits
+                    ? from - now + limiters.WarmUp.TimeToSend(d.Value, permits / limit.Window.TotalSeconds, from, limit.Window)
+                    : null;
+                return new DomainSnapshot(d.Key, current, limit.PermitLimit, limit.Window.TotalSeconds, d.Value,
+                    egressPaused || Paused(d.Key), cooling, planner.SuspendedUntil(d.Key), eta);
             })
             .ToList();
         return new EgressSnapshot(egress, Owner, now, closed > now ? closed : null, breaker.SuspendedUntil, domains, limiters.WarmUp.Factor(), gate.Fault, takeover);

@@ -78,6 +78,27 @@ public sealed class WarmUpTests
         Assert.Equal(_time.GetUtcNow(), ramp.TimeFor(1.0, window: TimeSpan.FromSeconds(10)) + TimeSpan.Zero);
     }
 
+    [Fact]
+    public void The_time_to_send_a_backlog_counts_the_ramp_and_the_wait_before_sending_may_start()
+    {
+        var ramp = new WarmUpRamp(Options.Create(new LimitOptions
+        {
+            WarmUp = new WarmUpOptions { StartFraction = 0.25, Duration = TimeSpan.FromMinutes(1), DurationWindows = 1 },
+        }), _time);
+        var now = _time.GetUtcNow();
+
+        // No ramp: 60 at 1 a second is a minute.
+        Assert.Equal(60, ramp.TimeToSend(60, 1, now, TimeSpan.FromMinutes(1)).TotalSeconds, 3);
+
+        // A one-minute ramp from 25 %: its minute sends (0.25 + 1) ÷ 2 × 60 = 37.5; the other 22.5 take 22.5 s more.
+        ramp.Begin(now);
+        Assert.Equal(82.5, ramp.TimeToSend(60, 1, now, TimeSpan.FromMinutes(1)).TotalSeconds, 1);
+
+        // Starting 30 s into the ramp (a cool-down until then): its last 30 s send (0.625 + 1) ÷ 2 × 30 = 24.375,
+        // the other 35.625 take as many seconds at the full rate.
+        Assert.Equal(30 + 35.625, ramp.TimeToSend(60, 1, now + TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1)).TotalSeconds, 1);
+    }
+
     private EgressLimiters Limiters(bool hold, bool enabled = true) => new(Options.Create(new LimitOptions
     {
         Default = new DomainLimit { PermitLimit = 100, Window = TimeSpan.FromMinutes(1), Concurrency = 1000 },
