@@ -64,6 +64,18 @@ public sealed class EgressLimiters : IDisposable
             }
         }
 
+        // A transaction's record is written with the transaction, not before it, so a previous owner killed mid-send
+        // may have sent a few the journal never got: at most one per transaction the partition allows at once.
+        // Each receiver it sent to counts that many more, as of its last record: a hand-over may waste those
+        // permits for one window, but never overruns a receiver's limit. (The egress's own quotas are not charged.)
+        foreach (var latest in charges.GroupBy(c => c.Partition, StringComparer.Ordinal).Select(g => g.MaxBy(c => c.At)!))
+        {
+            if (PartitionLimiter(latest.Partition) is { } receiver)
+            {
+                receiver.Charge(_options.For(latest.Partition).Concurrency, latest.At);
+            }
+        }
+
         var now = _time.GetUtcNow();
         WarmUp.AfterOutage(lastSend is { } last ? now - last : TimeSpan.MaxValue, now);
     }

@@ -89,9 +89,17 @@ public sealed class BanBreakerTests
         var records = simulator.Records.ToList();
         int firstBan = records.FindIndex(r => r.Reply.Contains("5.7.606", StringComparison.Ordinal));
         Assert.InRange(records.Skip(firstBan + 1).Count(r => r.Stage == ReplyRecord.RcptStage && r.Recipient.EndsWith("@banned.example", StringComparison.Ordinal)), 0, 4);
-        var snapshot = await StatusReader.LatestSnapshotAsync(connection, QueueNames.DefaultEgress, HangGuard, CancellationToken.None);
-        Assert.NotNull(snapshot);
+        // The owner's status shows the partition banned (a snapshot taken after the ban), and the egress not.
+        EgressSnapshot? snapshot;
+        do
+        {
+            snapshot = await StatusReader.LatestSnapshotAsync(connection, QueueNames.DefaultEgress, HangGuard, CancellationToken.None);
+            Assert.NotNull(snapshot);
+        }
+        while (snapshot.Domains.SingleOrDefault(d => d.Domain == "banned.example")?.SuspendedUntil is null);
+
         Assert.Null(snapshot.SuspendedUntil);
+        Assert.Null(snapshot.Domains.Single(d => d.Domain == "other.example").SuspendedUntil);
         Assert.Equal(0u, await QueueReader.CountAsync(connection, QueueNames.Failed));
 
         // Resumed by hand, the partition is sent to again (and, still banning, suspends itself again).
