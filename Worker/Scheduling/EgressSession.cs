@@ -82,7 +82,7 @@ internal sealed partial class EgressSession(
         using var reporting = new CancellationTokenSource();
         var status = new StatusReporter(egress, services, limits.Value, planner, limiters, gate, breaker, backlog, publisher, scheduler.Value.StatusInterval, takeover);
         var reporter = status.RunAsync(reporting.Token);
-        using var gauges = services.Scheduling.Own(egress, status.Snapshot);
+        using var gauges = services.Scheduling.Own(egress, status.Snapshot, lanes.Queues);
         var senders = Enumerable.Range(0, smtp.Value.Connections)
             .Select(_ => SendLoopAsync(work.Reader, dispatcher, publisher, stoppingToken))
             .ToList();

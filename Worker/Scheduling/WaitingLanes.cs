@@ -74,6 +74,15 @@ public sealed partial class WaitingLanes(
         }
     }
 
+    /// <summary>The queues of the lanes open now.</summary>
+    public IReadOnlyCollection<string> Queues()
+    {
+        lock (_gate)
+        {
+            return [.. _lanes.Values.Select(l => l.Queue)];
+        }
+    }
+
     /// <summary>Opens the lanes a previous owner left open (from the journal), so their mail moves again.</summary>
     public async Task StartAsync(IReadOnlyCollection<string> open, CancellationToken cancellationToken)
     {

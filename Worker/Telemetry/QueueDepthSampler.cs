@@ -1,18 +1,21 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 using Sluice.Worker.Broker;
 using Sluice.Worker.Topology;
 
 namespace Sluice.Worker.Telemetry;
 
 /// <summary>
-/// Reads every mail queue's depth from the broker every <see cref="TelemetryOptions.QueueSampleInterval"/>
-/// (passive declares on one channel: ready messages, not those a consumer holds) and exports them as the gauge <c>sluice.queue.depth</c>
-/// (meter <c>Sluice.Queues</c>). Sampled, not counted: the broker is the truth, whoever moved the mail.
+/// Reads mail queue depths from the broker every <see cref="TelemetryOptions.QueueSampleInterval"/>
+/// (passive declares: ready messages, not those a consumer holds) and exports them as the gauge <c>sluice.queue.depth</c>
+/// (meter <c>Sluice.Queues</c>). Sampled, not counted: the broker is the truth, whoever moved the mail. Each
+/// series comes from one worker only, so a dashboard's sum is right with any number of replicas: an egress's
+/// queues (its waiting lanes summed as <c>lane</c>) from its owner, and intake, failed and parked from the
+/// owner of the first egress.
 /// </summary>
 internal sealed class QueueDepthSampler : BackgroundService
 {
@@ -24,12 +27,14 @@ internal sealed class QueueDepthSampler : BackgroundService
     private readonly ILogger<QueueDepthSampler> _logger;
     private readonly TimeProvider _time;
     private readonly ReadinessState _readiness;
-    private readonly ConcurrentDictionary<QueueTag, long> _depths = new();
+    private readonly SchedulerTelemetry _owners;
+    private volatile IReadOnlyDictionary<QueueTag, long> _depths = new Dictionary<QueueTag, long>();
 
     public QueueDepthSampler(
         BrokerConnector connector, IOptions<TopologyOptions> topology, IOptions<TelemetryOptions> options, IMeterFactory meterFactory,
-        ReadinessState readiness, TimeProvider time, ILogger<QueueDepthSampler> logger)
+        ReadinessState readiness, SchedulerTelemetry owners, TimeProvider time, ILogger<QueueDepthSampler> logger)
     {
+        _owners = owners;
         _readiness = readiness;
         _time = time;
         ArgumentNullException.ThrowIfNull(meterFactory);
@@ -60,20 +65,54 @@ internal sealed class QueueDepthSampler : BackgroundService
 
     private async Task SampleAsync(IConnection connection, CancellationToken cancellationToken)
     {
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        foreach (var (queue, tag) in Queues())
+        var depths = new Dictionary<QueueTag, long>();
+        await using (var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            var ok = await channel.QueueDeclarePassiveAsync(queue, cancellationToken).ConfigureAwait(false);
-            _depths[tag] = ok.MessageCount;
+            foreach (var (queue, tag) in Queues())
+            {
+                depths[tag] = (await channel.QueueDeclarePassiveAsync(queue, cancellationToken).ConfigureAwait(false)).MessageCount;
+            }
         }
+
+        foreach (string egress in _topology.EffectiveEgresses.Where(_owners.Owns))
+        {
+            depths[new QueueTag("lane", egress, string.Empty)] = await LaneDepthAsync(connection, egress, cancellationToken).ConfigureAwait(false);
+        }
+
+        _depths = depths;
+    }
+
+    /// <summary>The messages waiting in an egress's lanes; a lane removed since it was listed counts nothing.</summary>
+    private async Task<long> LaneDepthAsync(IConnection connection, string egress, CancellationToken cancellationToken)
+    {
+        long total = 0;
+        foreach (string lane in _owners.LaneQueues(egress))
+        {
+            // A passive declare of a queue that is gone closes its channel: one channel per lane.
+            await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            try
+            {
+                total += (await channel.QueueDeclarePassiveAsync(lane, cancellationToken).ConfigureAwait(false)).MessageCount;
+            }
+            catch (OperationInterruptedException)
+            {
+                // Removed since it was listed: empty.
+            }
+        }
+
+        return total;
     }
 
     private IEnumerable<(string Queue, QueueTag Tag)> Queues()
     {
-        yield return (QueueNames.Intake, new QueueTag("intake", string.Empty, string.Empty));
-        yield return (QueueNames.Failed, new QueueTag("failed", string.Empty, string.Empty));
-        yield return (QueueNames.Parked, new QueueTag("parked", string.Empty, string.Empty));
-        foreach (string egress in _topology.EffectiveEgresses)
+        if (_topology.EffectiveEgresses is [var first, ..] && _owners.Owns(first))
+        {
+            yield return (QueueNames.Intake, new QueueTag("intake", string.Empty, string.Empty));
+            yield return (QueueNames.Failed, new QueueTag("failed", string.Empty, string.Empty));
+            yield return (QueueNames.Parked, new QueueTag("parked", string.Empty, string.Empty));
+        }
+
+        foreach (string egress in _topology.EffectiveEgresses.Where(_owners.Owns))
         {
             yield return (QueueNames.Egress(egress), new QueueTag("egress", egress, string.Empty));
             yield return (QueueNames.Due(egress), new QueueTag("due", egress, string.Empty));

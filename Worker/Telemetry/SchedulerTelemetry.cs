@@ -14,6 +14,7 @@ public sealed class SchedulerTelemetry
     public const string MeterName = "Sluice.Scheduler";
 
     private readonly ConcurrentDictionary<string, Func<EgressSnapshot>> _owned = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Func<IReadOnlyCollection<string>>> _lanes = new(StringComparer.Ordinal);
     private readonly DomainTags _domains;
     private readonly Counter<long> _denials;
     private readonly Histogram<double> _wait;
@@ -42,9 +43,10 @@ public sealed class SchedulerTelemetry
     }
 
     /// <summary>Publishes gauges for an egress this worker owns until the returned handle is disposed.</summary>
-    public IDisposable Own(string egress, Func<EgressSnapshot> snapshot)
+    public IDisposable Own(string egress, Func<EgressSnapshot> snapshot, Func<IReadOnlyCollection<string>>? laneQueues = null)
     {
         _owned[egress] = snapshot;
+        _lanes[egress] = laneQueues ?? (() => []);
 
         // A counter series appears with its first measurement: start at 0, so `increase()` sees the first ban
         // and the first refusal of every level.
@@ -56,8 +58,18 @@ public sealed class SchedulerTelemetry
         {
             _denials.Add(0, new KeyValuePair<string, object?>("egress", egress), new KeyValuePair<string, object?>("level", level));
         }
-        return new Release(() => _owned.TryRemove(egress, out _));
+        return new Release(() =>
+        {
+            _owned.TryRemove(egress, out _);
+            _lanes.TryRemove(egress, out _);
+        });
     }
+
+    /// <summary>Whether this worker owns <paramref name="egress"/> now.</summary>
+    public bool Owns(string egress) => _owned.ContainsKey(egress);
+
+    /// <summary>The waiting lanes an owned egress has open (none when this worker does not own it).</summary>
+    public IReadOnlyCollection<string> LaneQueues(string egress) => _lanes.TryGetValue(egress, out var lanes) ? lanes() : [];
 
     /// <summary>A level of the chain refused a send; <paramref name="level"/> is the limiter's key.</summary>
     public void Denied(string egress, string level, TimeSpan untilSlot)
