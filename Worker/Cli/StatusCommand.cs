@@ -2,9 +2,11 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Sluice.Worker.Broker;
+using Sluice.Worker.Scheduling;
 using Sluice.Worker.Status;
 using Sluice.Worker.Topology;
 
@@ -23,7 +25,11 @@ internal static class StatusCommand
         command.SetAction((parse, ct) => HostedCommand.RunAsync(context, async (services, token) =>
         {
             await using var connection = await services.GetRequiredService<BrokerConnector>().ConnectAsync("status", token).ConfigureAwait(false);
-            var report = await StatusReader.ReadAsync(connection, services.GetRequiredService<IOptions<TopologyOptions>>().Value, SnapshotWait, TimeProvider.System, token).ConfigureAwait(false);
+            // An owner writes every Scheduler:StatusInterval; a snapshot three intervals old (at least 1 s) is a dead owner's.
+            var interval = services.GetRequiredService<IConfiguration>().GetValue<TimeSpan?>($"{SchedulerOptions.SectionName}:{nameof(SchedulerOptions.StatusInterval)}")
+                ?? new SchedulerOptions().StatusInterval;
+            var staleAfter = interval * 3 > TimeSpan.FromSeconds(1) ? interval * 3 : TimeSpan.FromSeconds(1);
+            var report = await StatusReader.ReadAsync(connection, services.GetRequiredService<IOptions<TopologyOptions>>().Value, SnapshotWait, TimeProvider.System, token, staleAfter).ConfigureAwait(false);
             await context.Out.WriteLineAsync(parse.GetValue(json)
                 ? JsonSerializer.Serialize(report, StatusJsonContext.Default.StatusReport)
                 : Render(report)).ConfigureAwait(false);
@@ -41,6 +47,7 @@ internal static class StatusCommand
             text.AppendLine();
             string owner = egress.Owner is { } o
                 ? $"owner {o.Owner} (takeover: {o.Takeover ?? "unknown"}), snapshot {(report.At - o.At).TotalSeconds:0} s old"
+                : egress.LastSeen is { } seen ? $"no worker owns it (the last owner's last snapshot is {(report.At - seen).TotalSeconds:0} s old: it stopped or died)"
                 : "no worker owns it";
             string smarthost = egress.Owner?.SmarthostClosedUntil is { } until
                 ? $"smarthost failing ({egress.Owner.SmarthostFault ?? "unreachable"}), retrying at {until:HH:mm:ss}"

@@ -13,7 +13,12 @@ public static class StatusReader
     /// <param name="snapshotWait">How long to wait for an owner's snapshot when none is queued (owners publish every <c>Scheduler:StatusInterval</c>).</param>
     /// <param name="time">The clock.</param>
     /// <param name="cancellationToken">Cancels reading.</param>
-    public static async Task<StatusReport> ReadAsync(IConnection connection, TopologyOptions topology, TimeSpan snapshotWait, TimeProvider time, CancellationToken cancellationToken)
+    /// <param name="staleAfter">
+    /// A snapshot older than this is a dead owner's last word (reading leaves snapshots in place, so one stays
+    /// after its owner is gone): the egress is shown with no owner, and when it was last seen. Null: never stale.
+    /// </param>
+    public static async Task<StatusReport> ReadAsync(
+        IConnection connection, TopologyOptions topology, TimeSpan snapshotWait, TimeProvider time, CancellationToken cancellationToken, TimeSpan? staleAfter = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(topology);
@@ -31,13 +36,18 @@ public static class StatusReader
                 delayed += await Count(QueueNames.Delay(egress, tier)).ConfigureAwait(false);
             }
 
+            var snapshot = await LatestSnapshotAsync(connection, egress, snapshotWait, cancellationToken, take: false).ConfigureAwait(false);
+            bool stale = snapshot is not null && time.GetUtcNow() - snapshot.At > staleAfter;
             egresses.Add(new EgressStatus(
                 egress,
                 await Count(QueueNames.Egress(egress)).ConfigureAwait(false),
                 await Count(QueueNames.Due(egress)).ConfigureAwait(false),
                 delayed,
                 pauses.IsPaused(new ControlTarget(ControlTargetKind.Egress, egress)),
-                await LatestSnapshotAsync(connection, egress, snapshotWait, cancellationToken, take: false).ConfigureAwait(false)));
+                stale ? null : snapshot)
+            {
+                LastSeen = stale ? snapshot!.At : null,
+            });
         }
 
         return new StatusReport(

@@ -14,6 +14,9 @@ public sealed record StatusReport(DateTimeOffset At, long Intake, long Parked, l
 /// <param name="Owner">The owner's snapshot.</param>
 public sealed record EgressStatus(string Egress, long Fresh, long Due, long Delayed, bool Paused, EgressSnapshot? Owner)
 {
+    /// <summary>When no owner is writing, but one was: the time of its last snapshot (it stopped, or died).</summary>
+    public DateTimeOffset? LastSeen { get; init; }
+
     /// <summary>The slowest domain's drain time: domains drain side by side.</summary>
     public TimeSpan? DrainEta => Owner?.Domains.Select(d => d.DrainEta).Where(e => e is not null).Max();
 }

@@ -103,4 +103,30 @@ public sealed class StatusTests
         }
 
     }
+
+    [Fact]
+    public async Task A_snapshot_its_owner_stopped_writing_shows_as_no_owner_with_its_age()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+        await using var simulator = ReceivingSimulator.Start(new SimulatorOptions { Port = 0 });
+        var configuration = PipelineConfiguration.For(broker, simulator, ("Scheduler:StatusInterval", "00:00:00.200"));
+        var cli = configuration.Where(c => c.Key.StartsWith("Broker:", StringComparison.Ordinal) || c.Key.StartsWith("Topology:", StringComparison.Ordinal)
+            || c.Key.StartsWith("Scheduler:", StringComparison.Ordinal)).ToList();
+        await using var connection = await broker.ConnectAsync();
+        await using (var worker = await InProcessWorker.StartAsync(configuration))
+        {
+            Assert.NotNull(await StatusReader.LatestSnapshotAsync(connection, QueueNames.DefaultEgress, HangGuard, CancellationToken.None, take: false));
+        }
+
+        // Its last snapshot stays in the queue (status reads without taking); past three intervals (at least 1 s) it is stale.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        var json = await SluiceCli.RunAsync(cli, "status", "--json");
+        Assert.Equal(0, json.ExitCode);
+        using var report = JsonDocument.Parse(json.Output);
+        var egress = report.RootElement.GetProperty("egresses")[0];
+        Assert.Equal(JsonValueKind.Null, egress.GetProperty("owner").ValueKind);
+        Assert.Equal(JsonValueKind.String, egress.GetProperty("lastSeen").ValueKind);
+        var table = await SluiceCli.RunAsync(cli, "status");
+        Assert.Contains("no worker owns it (the last owner's last snapshot is", table.Output, StringComparison.Ordinal);
+    }
 }
