@@ -179,7 +179,7 @@ public sealed partial class EgressDispatcher(
                 return null;
             }
 
-            var waitUntil = Latest(envelope.NotBefore, cooling);
+            var waitUntil = Moments.Latest(envelope.NotBefore, cooling);
             if (waitUntil - now >= services.Tiers.Shortest)
             {
                 await DelayAsync(work, envelope, envelope.Recipients, waitUntil!.Value, envelope.Slotted && waitUntil == envelope.NotBefore, envelope.Attempts, null).ConfigureAwait(false);
@@ -563,11 +563,11 @@ public sealed partial class EgressDispatcher(
         var limiter = onSlot ? limiters.PartitionLimiter(envelope.Partition) : null;
         if (limiter is not null)
         {
-            notBefore = Latest(planner.Reserve(envelope.Partition, recipients.Count, limiter), earliest)!.Value;
+            notBefore = Moments.Latest(planner.Reserve(envelope.Partition, recipients.Count, limiter), earliest)!.Value;
         }
         else
         {
-            notBefore = Latest(at, earliest)!.Value;
+            notBefore = Moments.Latest(at, earliest)!.Value;
             if (latest is { } cap && cap < notBefore)
             {
                 notBefore = cap;
@@ -706,8 +706,6 @@ public sealed partial class EgressDispatcher(
 
     private static DateTimeOffset Earliest(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
-    private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) =>
-        a is null ? b : b is null ? a : a > b ? a : b;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} to {Domain}: the connection failed after the receiver accepted it ({Uncertain} of {Retries} uncertain sends allowed); trying again after the back-off.")]
     private partial void LogUncertain(string? messageId, string domain, int uncertain, int retries);

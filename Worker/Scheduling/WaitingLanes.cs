@@ -65,15 +65,6 @@ public sealed partial class WaitingLanes(
     /// <summary>Completes if the channel the lanes are consumed on closes under them (the owner starts a new session then).</summary>
     public Task Lost => _lost.Task;
 
-    /// <summary>Open lanes and the messages each holds, for status.</summary>
-    public IReadOnlyDictionary<string, int> Snapshot()
-    {
-        lock (_gate)
-        {
-            return _lanes.ToDictionary(l => l.Key, l => l.Value.Count, StringComparer.Ordinal);
-        }
-    }
-
     /// <summary>The queues of the lanes open now.</summary>
     public IReadOnlyCollection<string> Queues()
     {
@@ -141,7 +132,7 @@ public sealed partial class WaitingLanes(
             return true;
         }
 
-        bool transactional = work.Lane is null && envelope.Mail.Priority == MailPriority.Transactional && options.PriorityHold > 0;
+        bool transactional = work.Lane is null && envelope.Mail.Priority == MailPriority.Transactional;
         if (await GetOrOpenAsync(partition, moving: true).ConfigureAwait(false) is not { } lane)
         {
             return false;
@@ -283,7 +274,7 @@ public sealed partial class WaitingLanes(
                     tenure = new LaneTenure();
                     _lanes[partition] = lane;
                     _tenures[lane] = tenure;
-                    tenure.Opening = OpenAsync(lane, tenure);
+                    _ = OpenAsync(lane, tenure); // completes tenure.Opened whatever happens; awaited through it below
                 }
             }
 
@@ -455,13 +446,7 @@ public sealed partial class WaitingLanes(
             return now + Recheck;
         }
 
-        var until = Latest(breaker.SuspendedUntil, planner.CoolingUntil(partition));
-        var closed = gate.ClosedUntil;
-        if (closed > now)
-        {
-            until = Latest(until, closed);
-        }
-
+        var until = Moments.Latest(breaker.SuspendedUntil, planner.CoolingUntil(partition), gate.ClosedUntil);
         return until > now ? until : null;
     }
 
@@ -545,9 +530,6 @@ public sealed partial class WaitingLanes(
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) =>
-        a is null ? b : b is null ? a : a > b ? a : b;
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Egress {Egress}: {Partition} has mail waiting; its lane is open.")]
     private partial void LogLaneOpened(string egress, string partition);
 
@@ -563,8 +545,6 @@ public sealed partial class WaitingLanes(
         public TaskCompletionSource Opened { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TaskCompletionSource Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task? Opening { get; set; }
 
         public Task Pump { get; set; } = Task.CompletedTask;
 

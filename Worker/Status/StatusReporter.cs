@@ -44,9 +44,6 @@ internal sealed class StatusReporter(
         }
     }
 
-    private static DateTimeOffset Latest(DateTimeOffset now, params DateTimeOffset?[] others) =>
-        others.Aggregate(now, (latest, other) => other > latest ? other.Value : latest);
-
     private bool Paused(string partition) => Partitions.ProviderOf(partition) is { } provider
         ? services.Pauses.IsPaused(new ControlTarget(ControlTargetKind.Provider, provider))
         : services.Pauses.Holds(egress, partition);
@@ -66,7 +63,7 @@ internal sealed class StatusReporter(
                 var cooling = planner.CoolingUntil(d.Key);
 
                 // Nothing goes before the egress may send again and the partition's pause is over; then the ramp's rate.
-                var from = Latest(now, closed, breaker.SuspendedUntil, cooling);
+                var from = Moments.Latest(now, closed, breaker.SuspendedUntil, cooling)!.Value;
                 TimeSpan? eta = current is int permits
                     ? from - now + limiters.WarmUp.TimeToSend(d.Value, permits / limit.Window.TotalSeconds, from, limit.Window)
                     : null;

@@ -86,21 +86,42 @@ internal sealed class QueueDepthSampler : BackgroundService
     private async Task<long> LaneDepthAsync(IConnection connection, string egress, CancellationToken cancellationToken)
     {
         long total = 0;
-        foreach (string lane in _owners.LaneQueues(egress))
+        IChannel? channel = null;
+        try
         {
-            // A passive declare of a queue that is gone closes its channel: one channel per lane.
-            await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            try
+            foreach (string lane in _owners.LaneQueues(egress))
             {
-                total += (await channel.QueueDeclarePassiveAsync(lane, cancellationToken).ConfigureAwait(false)).MessageCount;
+                // A passive declare of a queue that is gone closes its channel: a new one only after that happens.
+                channel = channel is { IsOpen: true } ? channel : await ReopenAsync(connection, channel, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    total += (await channel.QueueDeclarePassiveAsync(lane, cancellationToken).ConfigureAwait(false)).MessageCount;
+                }
+                catch (OperationInterruptedException)
+                {
+                    // Removed since it was listed: empty.
+                }
             }
-            catch (OperationInterruptedException)
+        }
+        finally
+        {
+            if (channel is not null)
             {
-                // Removed since it was listed: empty.
+                await channel.DisposeAsync().ConfigureAwait(false);
             }
         }
 
         return total;
+    }
+
+    private static async Task<IChannel> ReopenAsync(IConnection connection, IChannel? closed, CancellationToken cancellationToken)
+    {
+        if (closed is not null)
+        {
+            await closed.DisposeAsync().ConfigureAwait(false);
+        }
+
+        return await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     private IEnumerable<(string Queue, QueueTag Tag)> Queues()

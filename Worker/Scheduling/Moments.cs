@@ -1,0 +1,20 @@
+namespace Sluice.Worker.Scheduling;
+
+/// <summary>The latest of several moments, some of them unset: when a wait for all of them is over.</summary>
+internal static class Moments
+{
+    /// <summary>The latest moment given; null when none is set.</summary>
+    public static DateTimeOffset? Latest(params ReadOnlySpan<DateTimeOffset?> moments)
+    {
+        DateTimeOffset? latest = null;
+        foreach (var moment in moments)
+        {
+            if (moment > latest || latest is null)
+            {
+                latest = moment ?? latest;
+            }
+        }
+
+        return latest;
+    }
+}
