@@ -11,9 +11,11 @@ var connections = new Option<int>("--connections") { Description = "SMTP connect
 var ceilingMessages = new Option<int>("--ceiling-messages") { Description = "Messages for the ceiling runs.", DefaultValueFactory = _ => 10_000 };
 var memorySmall = new Option<int>("--memory-small") { Description = "Smaller backlog for the memory comparison.", DefaultValueFactory = _ => 10_000 };
 var memoryLarge = new Option<int>("--memory-large") { Description = "Larger backlog for the memory comparison (0 skips memory).", DefaultValueFactory = _ => 200_000 };
+var edgesBacklog = new Option<int>("--edges-backlog") { Description = "Bulk messages waiting for one partition in the isolation and priority run (0 skips it).", DefaultValueFactory = _ => 100_000 };
+var edgesFresh = new Option<int>("--edges-fresh") { Description = "Fresh messages to each of the two partitions (one pair a second) in that run.", DefaultValueFactory = _ => 60 };
 var root = new RootCommand("Measure Sluice against the receiving simulator (needs RabbitMQ with the management plugin on localhost).")
 {
-    domains, perDomain, limit, window, connections, ceilingMessages, memorySmall, memoryLarge,
+    domains, perDomain, limit, window, connections, ceilingMessages, memorySmall, memoryLarge, edgesBacklog, edgesFresh,
 };
 root.SetAction(async (parse, _) =>
 {
@@ -26,6 +28,17 @@ root.SetAction(async (parse, _) =>
     await output.WriteLineAsync("shaping:");
     var shaping = await ShapingPhase.RunAsync(parse.GetValue(domains), parse.GetValue(perDomain), parse.GetValue(limit),
         TimeSpan.FromSeconds(parse.GetValue(window)), parse.GetValue(connections), output);
+
+    await output.WriteLineAsync("shaping, warm-up on (every limit ramps over its window at the start):");
+    var warm = await ShapingPhase.RunAsync(parse.GetValue(domains), parse.GetValue(perDomain), parse.GetValue(limit),
+        TimeSpan.FromSeconds(parse.GetValue(window)), parse.GetValue(connections), output, warmUp: true);
+
+    EdgesResult? edges = null;
+    if (parse.GetValue(edgesBacklog) > 0)
+    {
+        await output.WriteLineAsync("isolation and priority beside a backlog:");
+        edges = await EdgesPhase.RunAsync(parse.GetValue(edgesBacklog), parse.GetValue(edgesFresh), parse.GetValue(connections), output);
+    }
 
     (long Rss, long Peak)? small = null, large = null;
     if (parse.GetValue(memoryLarge) > 0)
@@ -45,7 +58,15 @@ root.SetAction(async (parse, _) =>
         await output.WriteLineAsync($"memory (RSS large / small)       {(double)l.Rss / s.Rss,8:0.000}   <= 1.20   ({l.Rss / 1024.0:0.0} / {s.Rss / 1024.0:0.0} MiB; peak {l.Peak / 1024.0:0.0} / {s.Peak / 1024.0:0.0} MiB)");
     }
 
-    await output.WriteLineAsync($"churn (worker publishes/deliv.)  {shaping.Churn,8:0.00}   printed");
+    await output.WriteLineAsync($"churn (worker publishes/deliv.)  {shaping.Churn,8:0.00}   <= 2");
+    await output.WriteLineAsync($"warm-up on: fidelity / util.     {warm.WorstFidelity,8:0.000} / {warm.WorstUtilization:0.000} (mean {warm.MeanUtilization:0.000})   <= 1.00 / printed (the ramp holds the first window back)");
+    await output.WriteLineAsync($"warm-up on: churn                {warm.Churn,8:0.00}   <= 2   ({warm.Lost} lost, {warm.Duplicates} duplicates)");
+    if (edges is { } e)
+    {
+        await output.WriteLineAsync($"isolation: other partition p99   {e.IsolationP99,8:0.00} s <= {e.IsolationBound:0.00} s (its permit spacing + 1 s)");
+        await output.WriteLineAsync($"priority: transactional p99      {e.PriorityP99,8:0.00} s <= {e.PriorityBound:0.00} s (beside the bulk backlog; {e.BulkDelivered} bulk delivered meanwhile)");
+    }
+
     await output.WriteLineAsync($"journal writes / delivery        {shaping.JournalRecords,8:0.00}   printed (stream messages: batches of records, two records per transaction)");
     await output.WriteLineAsync($"refused replies (throttles)      {shaping.RefusedReplies,8}   0");
     await output.WriteLineAsync($"loss / duplicates                {shaping.Lost,4} / {shaping.Duplicates}   0 / 0   ({shaping.Delivered}/{shaping.Published} delivered)");

@@ -16,7 +16,7 @@ internal static class ShapingPhase
 {
     private static readonly string Egress = new ControlTarget(ControlTargetKind.Egress, QueueNames.DefaultEgress).ToString();
 
-    public static async Task<ShapingResult> RunAsync(int domainCount, int perDomain, int limit, TimeSpan window, int connections, TextWriter output)
+    public static async Task<ShapingResult> RunAsync(int domainCount, int perDomain, int limit, TimeSpan window, int connections, TextWriter output, bool warmUp = false)
     {
         var domains = Enumerable.Range(0, domainCount).Select(i => $"d{i}.shaping.example").ToList();
         await using var simulator = ReceivingSimulator.Start(new SimulatorOptions
@@ -24,8 +24,9 @@ internal static class ShapingPhase
             Port = 0,
             Rules = [new DomainRule { Pattern = "*.shaping.example", Limit = limit, Window = window }],
         });
-        await using var broker = await BenchBroker.CreateAsync("shaping");
+        await using var broker = await BenchBroker.CreateAsync(warmUp ? "shaping-warm" : "shaping");
         var configuration = BenchWorker.Configuration(broker, simulator, connections);
+        configuration["Limits:WarmUp:Enabled"] = warmUp ? "true" : "false";
         configuration["Limits:Default:PermitLimit"] = limit.ToString(CultureInfo.InvariantCulture);
         configuration["Limits:Default:Window"] = window.ToString("c", CultureInfo.InvariantCulture);
 

@@ -25,7 +25,7 @@ public static class SluiceCommandLine
     /// Parses and runs <paramref name="args"/>. A usage error is one line on stderr and exit code
     /// <see cref="ExitCodes.InvalidInput"/> (not the library's help text and exit 1, which means "broker unreachable").
     /// </summary>
-    public static async Task<int> InvokeAsync(CliContext context, string[] args, InvocationConfiguration? configuration = null)
+    public static async Task<int> InvokeAsync(CliContext context, string[] args, InvocationConfiguration? configuration = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
         var parse = Build(context).Parse(args);
@@ -35,7 +35,7 @@ public static class SluiceCommandLine
             return ExitCodes.InvalidInput;
         }
 
-        return await parse.InvokeAsync(configuration).ConfigureAwait(false);
+        return await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>"sluice", then the names of the (sub)commands given, e.g. <c>sluice topology export</c>.</summary>

@@ -12,7 +12,7 @@ using Sluice.Worker.Topology;
 
 namespace Sluice.Worker.Cli;
 
-/// <summary><c>sluice status [--json]</c>: what is waiting where, at what rate, and when it will be through.</summary>
+/// <summary><c>sluice status [--json] [--all] [--watch [SECONDS]]</c>: what is waiting where, at what rate, and when it will be through.</summary>
 internal static class StatusCommand
 {
     /// <summary>Owners write a snapshot every 2 s by default; a reader that finds none waits for the next.</summary>
@@ -20,8 +20,19 @@ internal static class StatusCommand
 
     public static Command Create(CliContext context)
     {
-        var json = new Option<bool>("--json") { Description = "The report as one JSON object, for scripts." };
-        var command = new Command("status", "Per egress and domain: mail waiting, allowed rate, pauses and back-offs, drain ETA.") { json };
+        var json = new Option<bool>("--json") { Description = "The report as one JSON object, for scripts (with --watch: one per line)." };
+        var all = new Option<bool>("--all") { Description = "Also list idle partitions (nothing waiting or delivered lately, no pause, cool-down or ban)." };
+        var watch = new Option<int?>("--watch")
+        {
+            Description = "Print the report again every SECONDS (default 2) until interrupted.",
+            Arity = ArgumentArity.ZeroOrOne,
+            DefaultValueFactory = _ => null,
+            CustomParser = result => result.Tokens.Count == 0 ? 2 : int.TryParse(result.Tokens[0].Value, CultureInfo.InvariantCulture, out int s) && s > 0 ? s : Refuse(result),
+        };
+        var command = new Command("status", "Per egress and partition: mail waiting and since when, allowed and delivered rate, last reply, pauses, back-offs, drain ETA.")
+        {
+            json, all, watch,
+        };
         command.SetAction((parse, ct) => HostedCommand.RunAsync(context, async (services, token) =>
         {
             await using var connection = await services.GetRequiredService<BrokerConnector>().ConnectAsync("status", token).ConfigureAwait(false);
@@ -29,16 +40,40 @@ internal static class StatusCommand
             var interval = services.GetRequiredService<IConfiguration>().GetValue<TimeSpan?>($"{SchedulerOptions.SectionName}:{nameof(SchedulerOptions.StatusInterval)}")
                 ?? new SchedulerOptions().StatusInterval;
             var staleAfter = interval * 3 > TimeSpan.FromSeconds(1) ? interval * 3 : TimeSpan.FromSeconds(1);
-            var report = await StatusReader.ReadAsync(connection, services.GetRequiredService<IOptions<TopologyOptions>>().Value, SnapshotWait, TimeProvider.System, token, staleAfter).ConfigureAwait(false);
-            await context.Out.WriteLineAsync(parse.GetValue(json)
-                ? JsonSerializer.Serialize(report, StatusJsonContext.Default.StatusReport)
-                : Render(report)).ConfigureAwait(false);
+            var topology = services.GetRequiredService<IOptions<TopologyOptions>>().Value;
+            int? every = parse.GetValue(watch);
+            do
+            {
+                var report = await StatusReader.ReadAsync(connection, topology, SnapshotWait, TimeProvider.System, token, staleAfter).ConfigureAwait(false);
+                await context.Out.WriteLineAsync(parse.GetValue(json)
+                    ? JsonSerializer.Serialize(report, StatusJsonContext.Default.StatusReport)
+                    : Render(report, parse.GetValue(all))).ConfigureAwait(false);
+                if (every is int seconds)
+                {
+                    try
+                    {
+                        await Task.Delay(TimeSpan.FromSeconds(seconds), token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        break; // Ctrl-C ends watching: that is how it is meant to stop.
+                    }
+                }
+            }
+            while (every is not null && !token.IsCancellationRequested);
+
             return ExitCodes.Ok;
         }, ct));
         return command;
     }
 
-    private static string Render(StatusReport report)
+    private static int? Refuse(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        result.AddError("--watch takes a whole number of seconds above 0.");
+        return null;
+    }
+
+    private static string Render(StatusReport report, bool all)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"intake {report.Intake} · parked {report.Parked} · failed {report.Failed}");
@@ -57,29 +92,42 @@ internal static class StatusCommand
                 : egress.Owner?.WarmUp < 1 ? $"warming up ({egress.Owner.WarmUp:P0} of limits)" : "running";
             text.AppendLine(CultureInfo.InvariantCulture, $"egress {egress.Egress}: {owner}; {state}; {smarthost}");
             text.AppendLine(CultureInfo.InvariantCulture, $"  fresh {egress.Fresh} · due {egress.Due} · delayed {egress.Delayed} · drain ETA {Eta(egress.DrainEta)}");
-            if (egress.Owner is { Domains.Count: > 0 } snapshot)
+            var rows = egress.Owner?.Domains.Where(d => all || !d.Idle).ToList() ?? [];
+            int idle = (egress.Owner?.Domains.Count ?? 0) - rows.Count;
+            if (rows.Count > 0)
             {
                 text.AppendLine(Indent(Table.Format(
-                    ["PARTITION", "WAITING", "ALLOWED", "PAUSED", "COOLING UNTIL", "ETA"],
-                    snapshot.Domains.Select(d => new[]
+                    ["PARTITION", "WAITING", "OLDEST", "ALLOWED", "SENT/MIN", "PAUSED", "COOLING UNTIL", "ETA", "LAST REPLY"],
+                    rows.Select(d => new[]
                     {
                         d.Domain,
                         d.Waiting.ToString(CultureInfo.InvariantCulture),
+                        Eta(d.OldestWaiting),
                         d.PermitLimit is int limit
                             ? $"{limit}/{d.WindowSeconds:0.###}s" + (d.Ceiling is int ceiling && ceiling > limit ? $" (of {ceiling})" : string.Empty)
                             : "unlimited",
+                        d.DeliveredLastMinute.ToString(CultureInfo.InvariantCulture),
                         d.Paused ? "yes" : "no",
                         d.SuspendedUntil is { } banned ? "BANNED " + banned.ToString("HH:mm:ss", CultureInfo.InvariantCulture)
                             : d.CoolingUntil?.ToString("HH:mm:ss", CultureInfo.InvariantCulture) ?? "-",
                         Eta(d.DrainEta),
+                        d.LastReply is { } reply ? Shorten(reply, 48) : "-",
                     }))));
+            }
+
+            if (idle > 0)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"  ({idle} idle partition{(idle == 1 ? string.Empty : "s")} not shown; --all lists them)");
             }
         }
 
         text.AppendLine();
-        text.Append(report.Paused.Count == 0
-            ? "paused: nothing"
-            : "paused: " + string.Join(", ", report.Paused.Select(p => $"{p.Target} (by {p.By} at {p.At:u})")));
+        text.Append(report.Paused switch
+        {
+            null => "paused: unknown (no worker is running to read the control stream)",
+            [] => "paused: nothing",
+            var paused => "paused: " + string.Join(", ", paused.Select(p => $"{p.Target} (by {p.By} at {p.At:u})")),
+        });
         return text.ToString();
     }
 
@@ -90,6 +138,8 @@ internal static class StatusCommand
         { TotalMinutes: >= 1 } e => $"{(int)e.TotalMinutes}m{e.Seconds:00}s",
         { } e => $"{e.TotalSeconds:0}s",
     };
+
+    private static string Shorten(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
 
     private static string Indent(string block) => string.Join('\n', block.Split('\n').Select(l => "  " + l));
 }

@@ -6,7 +6,7 @@ namespace Sluice.Worker.Control;
 /// <summary>One entry of the <c>mail.control</c> stream: a target paused or resumed, by whom, when.</summary>
 public sealed record ControlEvent(string Target, bool Paused, DateTimeOffset At, string By)
 {
-    /// <summary>Targets starting with this are read markers (see <see cref="ControlLog.ReadAsync"/>), not pauses.</summary>
+    /// <summary>Targets starting with this are read markers that earlier versions of <c>sluice status</c> wrote to find the stream's end: not pauses.</summary>
     public const string MarkerPrefix = "marker:";
 
     public bool IsMarker => Target.StartsWith(MarkerPrefix, StringComparison.Ordinal);

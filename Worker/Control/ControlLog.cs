@@ -41,27 +41,4 @@ public static class ControlLog
             arguments: new Dictionary<string, object?> { ["x-stream-offset"] = "first" }, consumer, cancellationToken).ConfigureAwait(false);
         return channel;
     }
-
-    /// <summary>
-    /// The state after every entry written so far (for commands that print it). A stream does not say
-    /// where its end is, so this appends a marker of its own and reads until the marker comes by.
-    /// </summary>
-    public static async Task<PauseState> ReadAsync(IConnection connection, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(connection);
-        var state = new PauseState();
-        string marker = ControlEvent.MarkerPrefix + Guid.NewGuid().ToString("N");
-        var caughtUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        state.MarkerSeen += seen =>
-        {
-            if (seen == marker)
-            {
-                caughtUp.TrySetResult();
-            }
-        };
-        await using var channel = await FollowAsync(connection, state, cancellationToken).ConfigureAwait(false);
-        await AppendAsync(connection, new ControlEvent(marker, false, DateTimeOffset.UtcNow, "reader"), cancellationToken).ConfigureAwait(false);
-        await caughtUp.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
-        return state;
-    }
 }

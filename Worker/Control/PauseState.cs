@@ -11,9 +11,6 @@ public sealed class PauseState
     /// <summary>An entry was applied (pause or resume), with who and when.</summary>
     public event Action<ControlEvent>? Applied;
 
-    /// <summary>A read marker went by (the reader that wrote it has now seen everything before it).</summary>
-    public event Action<string>? MarkerSeen;
-
     public IReadOnlyList<ControlEvent> Paused
     {
         get
@@ -30,7 +27,6 @@ public sealed class PauseState
         ArgumentNullException.ThrowIfNull(controlEvent);
         if (controlEvent.IsMarker)
         {
-            MarkerSeen?.Invoke(controlEvent.Target);
             return;
         }
 

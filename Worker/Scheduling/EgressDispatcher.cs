@@ -32,6 +32,7 @@ public sealed partial class EgressDispatcher(
     EgressGate gate,
     EgressBreaker breaker,
     DomainBacklog backlog,
+    PartitionActivity recent,
     HopPublisher publisher,
     WaitingLanes lanes,
     DeliveryJournal journal,
@@ -53,7 +54,7 @@ public sealed partial class EgressDispatcher(
         {
             // Its lane took the permits for it already: straight to the send.
             envelope = granted;
-            backlog.Returned(envelope.Partition);
+            backlog.Returned(envelope.Partition, envelope.AcceptedAt);
         }
         else if (await ReadAsync(work).ConfigureAwait(false) is { } read)
         {
@@ -106,7 +107,7 @@ public sealed partial class EgressDispatcher(
         // by the lane to be settled here); one just read from its lane into the owner's hands still waits.
         if (work.FromDue || work.Envelope is not null)
         {
-            backlog.Returned(envelope.Partition);
+            backlog.Returned(envelope.Partition, envelope.AcceptedAt);
         }
         else
         {
@@ -245,7 +246,7 @@ public sealed partial class EgressDispatcher(
         bool taken = await lanes.TryTakeAsync(work, envelope, queue => MoveAsync(work, queue, [], envelope.Recipients)).ConfigureAwait(false);
         if (taken && (work.Lane is null || work.Envelope is not null))
         {
-            backlog.Left(envelope.Partition);
+            backlog.Left(envelope.Partition, envelope.AcceptedAt);
         }
 
         return taken;
@@ -535,6 +536,12 @@ public sealed partial class EgressDispatcher(
         if (report.Accepted.Count > 0)
         {
             limiters.Delivered(envelope.Partition);
+            recent.Delivered(envelope.Partition, report.Accepted.Count);
+        }
+
+        if ((report.Refused.Count > 0 ? report.Refused[^1].Reply : report.Reply) is { } last)
+        {
+            recent.Replied(envelope.Partition, PrintableText.Escape(last.ToString(), 200));
         }
 
         // Recorded before anything is acked: from here on no copy of this message reaches these recipients again.
@@ -649,7 +656,7 @@ public sealed partial class EgressDispatcher(
         EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, DateTimeOffset notBefore, bool slotted, int attempts, string? reply,
         KeyValuePair<string, object?>[]? extraHeaders = null)
     {
-        backlog.Left(envelope.Partition);
+        backlog.Left(envelope.Partition, envelope.AcceptedAt);
         services.Scheduling.Delayed(egress);
         var tier = services.Tiers.For(notBefore - _time.GetUtcNow());
         return PublishCopyAsync(work, QueueNames.Delay(egress, tier), recipients, [.. DelayHeaders(notBefore, slotted, attempts, reply), .. extraHeaders ?? []]);

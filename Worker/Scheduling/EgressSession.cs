@@ -78,9 +78,10 @@ internal sealed partial class EgressSession(
         await lanes.StartAsync(openLanes, stoppingToken).ConfigureAwait(false);
 
         var backlog = new DomainBacklog();
-        var dispatcher = new EgressDispatcher(egress, services, limiters, planner, gate, breaker, backlog, publisher, lanes, journal, events, logger);
+        var activity = new PartitionActivity(services.Time);
+        var dispatcher = new EgressDispatcher(egress, services, limiters, planner, gate, breaker, backlog, activity, publisher, lanes, journal, events, logger);
         using var reporting = new CancellationTokenSource();
-        var status = new StatusReporter(egress, services, limits.Value, planner, limiters, gate, breaker, backlog, publisher, scheduler.Value.StatusInterval, takeover);
+        var status = new StatusReporter(egress, services, limits.Value, planner, limiters, gate, breaker, backlog, activity, publisher, scheduler.Value.StatusInterval, takeover);
         var reporter = status.RunAsync(reporting.Token);
         using var gauges = services.Scheduling.Own(egress, status.Snapshot, lanes.Queues);
         var senders = Enumerable.Range(0, smtp.Value.Connections)

@@ -6,11 +6,13 @@ namespace Sluice.Worker.Sending;
 /// <param name="Accepted">Recipients the server took the message for.</param>
 /// <param name="Refused">Recipients refused, each with the reply (RCPT, or MAIL/DATA for all of them).</param>
 /// <param name="ConnectionFailure">Set when the transaction did not get as far as a reply (connect, TLS, AUTH, I/O, timeout).</param>
+/// <param name="Reply">The server's reply to the message data, when it took it.</param>
 /// <param name="Uncertain">
 /// Set when the session failed after the server had accepted a recipient: the message may have been
 /// delivered (a receiver that hangs up after DATA), so sending it again may duplicate it.
 /// </param>
-public sealed record SendReport(IReadOnlyList<string> Accepted, IReadOnlyList<RecipientReply> Refused, Exception? ConnectionFailure = null, Exception? Uncertain = null)
+public sealed record SendReport(
+    IReadOnlyList<string> Accepted, IReadOnlyList<RecipientReply> Refused, Exception? ConnectionFailure = null, Exception? Uncertain = null, SmtpReply? Reply = null)
 {
     public static SendReport ConnectionFailed(Exception failure) => new([], [], failure);
 

@@ -49,9 +49,9 @@ public sealed class SmtpConnection(SmtpOptions options) : IAsyncDisposable
         try
         {
             // Deadlines: MailKit's Timeout bounds every read and write of the transaction.
-            await client.SendAsync(message, new MailboxAddress(string.Empty, sender),
+            string reply = await client.SendAsync(message, new MailboxAddress(string.Empty, sender),
                 recipients.Select(r => new MailboxAddress(string.Empty, r))).ConfigureAwait(false);
-            return Report(client, recipients, wholeTransaction: null);
+            return Report(client, recipients, wholeTransaction: null) with { Reply = SmtpReply.From(250, reply) };
         }
         catch (NoRecipientsAcceptedException)
         {

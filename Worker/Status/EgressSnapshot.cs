@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Sluice.Worker.Control;
 
 namespace Sluice.Worker.Status;
 
@@ -13,9 +14,10 @@ namespace Sluice.Worker.Status;
 /// <param name="WarmUp">The fraction of every limit the warm-up ramp allows now (1: full).</param>
 /// <param name="SmarthostFault">While the smarthost fails: what it did wrong (<c>kind: detail</c>, e.g. <c>auth-not-offered: …</c>).</param>
 /// <param name="Takeover">How the owner started: from the delivery journal (<c>journal: …</c>) or, when it could not be read, with every window held (<c>hold: …</c>).</param>
+/// <param name="Paused">Every pause in force as the owner has read the control stream (so a reader need not read, or write, the stream).</param>
 public sealed record EgressSnapshot(
     string Egress, string Owner, DateTimeOffset At, DateTimeOffset? SmarthostClosedUntil, DateTimeOffset? SuspendedUntil, IReadOnlyList<DomainSnapshot> Domains, double WarmUp = 1.0,
-    string? SmarthostFault = null, string? Takeover = null)
+    string? SmarthostFault = null, string? Takeover = null, IReadOnlyList<ControlEvent>? Paused = null)
 {
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, StatusJsonContext.Default.EgressSnapshot);
 
@@ -37,7 +39,7 @@ public sealed record EgressSnapshot(
 /// <param name="PermitLimit">Recipients allowed per window now, after adapting to throttle replies (null: no limit).</param>
 /// <param name="Ceiling">The configured limit the adaptive rate climbs back to.</param>
 /// <param name="WindowSeconds">The window.</param>
-/// <param name="Waiting">Messages of this domain in the delay tiers (counted by the owner since it took over).</param>
+/// <param name="Waiting">Messages of this partition waiting in its lane or the delay tiers (counted by the owner since it took over).</param>
 /// <param name="Paused">Paused by an operator (domain or egress).</param>
 /// <param name="CoolingUntil">Set after a throttle reply, or a receiver's ban of this partition.</param>
 /// <param name="SuspendedUntil">Set while the partition's receiver bans this sender.</param>
@@ -45,10 +47,21 @@ public sealed record EgressSnapshot(
 /// The owner's estimate of when what waits has gone: nothing before the egress may send again (smarthost back-off,
 /// a suspension, the partition's cool-down), then the allowed rate as the warm-up ramp raises it.
 /// </param>
+/// <param name="DeliveredLastMinute">Recipients delivered in the minute before the snapshot.</param>
+/// <param name="LastReply">The receiver's last reply (to the data, or refusing recipients), and <paramref name="LastReplyAt"/> when.</param>
+/// <param name="LastReplyAt">When the last reply came.</param>
+/// <param name="OldestWaiting">How long ago the oldest waiting message (of those the owner sent to wait) was accepted.</param>
 public sealed record DomainSnapshot(
     string Domain, int? PermitLimit, int? Ceiling, double WindowSeconds, long Waiting, bool Paused, DateTimeOffset? CoolingUntil,
-    DateTimeOffset? SuspendedUntil = null, TimeSpan? Eta = null)
+    DateTimeOffset? SuspendedUntil = null, TimeSpan? Eta = null, long DeliveredLastMinute = 0, string? LastReply = null, DateTimeOffset? LastReplyAt = null,
+    TimeSpan? OldestWaiting = null)
 {
+    /// <summary>
+    /// Nothing to tell: nothing waits, nothing was delivered in the last minute, no pause, cool-down or ban, and the
+    /// limit is at its ceiling (<c>sluice status</c> hides such rows unless asked for all).
+    /// </summary>
+    public bool Idle => Waiting == 0 && DeliveredLastMinute == 0 && !Paused && CoolingUntil is null && SuspendedUntil is null && PermitLimit == Ceiling;
+
     /// <summary>Messages per second the domain is allowed now (null: unlimited).</summary>
     public double? AllowedPerSecond => PermitLimit is int limit ? limit / WindowSeconds : null;
 

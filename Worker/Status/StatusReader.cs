@@ -26,8 +26,8 @@ public static class StatusReader
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         async Task<long> Count(string queue) => (await channel.QueueDeclarePassiveAsync(queue, cancellationToken).ConfigureAwait(false)).MessageCount;
 
-        var pauses = await ControlLog.ReadAsync(connection, cancellationToken).ConfigureAwait(false);
         var egresses = new List<EgressStatus>();
+        var snapshots = new List<EgressSnapshot>();
         foreach (string egress in topology.EffectiveEgresses)
         {
             long delayed = 0;
@@ -38,25 +38,35 @@ public static class StatusReader
 
             var snapshot = await LatestSnapshotAsync(connection, egress, snapshotWait, cancellationToken, take: false).ConfigureAwait(false);
             bool stale = snapshot is not null && time.GetUtcNow() - snapshot.At > staleAfter;
+            if (snapshot is not null && !stale)
+            {
+                snapshots.Add(snapshot);
+            }
+
             egresses.Add(new EgressStatus(
                 egress,
                 await Count(QueueNames.Egress(egress)).ConfigureAwait(false),
                 await Count(QueueNames.Due(egress)).ConfigureAwait(false),
                 delayed,
-                pauses.IsPaused(new ControlTarget(ControlTargetKind.Egress, egress)),
+                Paused: false,
                 stale ? null : snapshot)
             {
                 LastSeen = stale ? snapshot!.At : null,
             });
         }
 
+        // Pauses as the running owners have read them from the control stream: reading the stream here would mean
+        // writing a marker to find its end (a stream does not say where it ends), and status changes nothing.
+        var paused = snapshots.Count == 0
+            ? null
+            : snapshots.SelectMany(s => s.Paused ?? []).DistinctBy(p => p.Target, StringComparer.Ordinal).OrderBy(p => p.Target, StringComparer.Ordinal).ToList();
         return new StatusReport(
             time.GetUtcNow(),
             await Count(QueueNames.Intake).ConfigureAwait(false),
             await Count(QueueNames.Parked).ConfigureAwait(false),
             await Count(QueueNames.Failed).ConfigureAwait(false),
-            egresses,
-            pauses.Paused);
+            [.. egresses.Select(e => e with { Paused = paused?.Any(p => p.Target == new ControlTarget(ControlTargetKind.Egress, e.Egress).ToString()) == true })],
+            paused);
     }
 
     /// <summary>

@@ -3,7 +3,13 @@ using Sluice.Worker.Control;
 namespace Sluice.Worker.Status;
 
 /// <summary>What <c>sluice status</c> prints: the broker's counts, each egress owner's snapshot, and the pauses.</summary>
-public sealed record StatusReport(DateTimeOffset At, long Intake, long Parked, long Failed, IReadOnlyList<EgressStatus> Egresses, IReadOnlyList<ControlEvent> Paused);
+/// <param name="At">When it was read.</param>
+/// <param name="Intake">Messages in the intake queue.</param>
+/// <param name="Parked">Messages in <c>mail.parked</c>.</param>
+/// <param name="Failed">Messages in <c>mail.failed</c>.</param>
+/// <param name="Egresses">Each egress's queues and owner.</param>
+/// <param name="Paused">The pauses in force as the running owners read them; null when no worker owns an egress (nobody to ask).</param>
+public sealed record StatusReport(DateTimeOffset At, long Intake, long Parked, long Failed, IReadOnlyList<EgressStatus> Egresses, IReadOnlyList<ControlEvent>? Paused);
 
 /// <summary>One egress: its queues (from the broker) and its owner's view (null when no worker owns it).</summary>
 /// <param name="Egress">The egress.</param>

@@ -16,6 +16,7 @@ internal sealed class StatusReporter(
     EgressGate gate,
     EgressBreaker breaker,
     DomainBacklog backlog,
+    PartitionActivity recent,
     HopPublisher publisher,
     TimeSpan interval,
     string takeover)
@@ -67,10 +68,13 @@ internal sealed class StatusReporter(
                 TimeSpan? eta = current is int permits
                     ? from - now + limiters.WarmUp.TimeToSend(d.Value, permits / limit.Window.TotalSeconds, from, limit.Window)
                     : null;
+                var (delivered, lastReply, lastReplyAt) = recent.Of(d.Key);
                 return new DomainSnapshot(d.Key, current, limit.PermitLimit, limit.Window.TotalSeconds, d.Value,
-                    egressPaused || Paused(d.Key), cooling, planner.SuspendedUntil(d.Key), eta);
+                    egressPaused || Paused(d.Key), cooling, planner.SuspendedUntil(d.Key), eta, delivered, lastReply, lastReplyAt,
+                    now - backlog.OldestAccepted(d.Key));
             })
             .ToList();
-        return new EgressSnapshot(egress, Owner, now, closed > now ? closed : null, breaker.SuspendedUntil, domains, limiters.WarmUp.Factor(), gate.Fault, takeover);
+        return new EgressSnapshot(egress, Owner, now, closed > now ? closed : null, breaker.SuspendedUntil, domains, limiters.WarmUp.Factor(), gate.Fault, takeover,
+            services.Pauses.Paused);
     }
 }

@@ -7,7 +7,7 @@ namespace Sluice.Worker.Telemetry;
 /// <summary>
 /// The egress owners' view (meter <c>Sluice.Scheduler</c>): limiter refusals and waits, suspensions,
 /// and gauges read from each owned egress's status snapshot when a collector asks: the limit in force
-/// and the allowed rate per partition, messages waiting, the warm-up fraction, suspension, drain ETA.
+/// and the allowed rate per partition, messages waiting and the oldest one's age, the warm-up fraction, suspension, drain ETA.
 /// </summary>
 public sealed class SchedulerTelemetry
 {
@@ -37,6 +37,8 @@ public sealed class SchedulerTelemetry
         meter.CreateObservableGauge("sluice.limiter.ceiling", () => Partitions(p => p.Ceiling), "{recipient}", "The configured limit per window per partition.");
         meter.CreateObservableGauge("sluice.limiter.allowed_rate", () => Partitions(p => p.AllowedPerSecond), "{recipient}/s", "Recipients per second allowed now per partition.");
         meter.CreateObservableGauge("sluice.egress.waiting", () => Partitions(p => (double)p.Waiting), "{message}", "Messages of a partition in the delay tiers (since this owner took over).");
+        meter.CreateObservableGauge("sluice.egress.oldest_waiting", () => Partitions(p => p.OldestWaiting?.TotalSeconds ?? 0), "s",
+            "How long ago the oldest message of a partition waiting in its lane or the tiers was accepted (0: none waits).");
         meter.CreateObservableGauge("sluice.egress.warmup", () => Egresses(s => s.WarmUp), "1", "The fraction of every limit the warm-up ramp allows now.");
         meter.CreateObservableGauge("sluice.egress.suspended", () => Egresses(s => s.SuspendedUntil is null ? 0 : 1), "1", "1 while a ban suspends the egress.");
         meter.CreateObservableGauge("sluice.egress.drain_eta", () => Egresses(DrainEta), "s", "Time to send what waits in the tiers at the rates allowed now (the slowest partition).");

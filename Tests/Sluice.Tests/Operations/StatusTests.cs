@@ -71,16 +71,19 @@ public sealed class StatusTests
         Assert.Equal(TimeSpan.FromHours(4), TimeSpan.Parse(domains["slow.example"].GetProperty("drainEta").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
         Assert.True(domains["paused.example"].GetProperty("paused").GetBoolean());
         Assert.Equal("domain:paused.example", root.GetProperty("paused")[0].GetProperty("target").GetString());
+        Assert.Equal(1, domains["slow.example"].GetProperty("deliveredLastMinute").GetInt64());
+        Assert.StartsWith("250 ", domains["slow.example"].GetProperty("lastReply").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.String, domains["slow.example"].GetProperty("oldestWaiting").ValueKind);
 
         var table = await SluiceCli.RunAsync(cli, "status");
         Assert.Equal(0, table.ExitCode);
         Assert.Contains("parked 3 · failed 2", table.Output, StringComparison.Ordinal);
         Assert.Contains("takeover: journal: 0 transactions read", table.Output, StringComparison.Ordinal);
-        Assert.Matches(@"slow\.example\s+4\s+1/3600s\s+no\s+-\s+4h00m", table.Output);
+        Assert.Matches(@"slow\.example\s+4\s+\d+s\s+1/3600s\s+1\s+no\s+-\s+4h00m\s+250 ", table.Output);
     }
 
     [Fact]
-    public async Task Reading_status_leaves_the_owners_snapshot_for_the_next_reader()
+    public async Task Reading_status_changes_nothing_on_the_broker_and_watch_repeats_it()
     {
         await using var broker = await TestBroker.CreateAsync();
         await using var simulator = ReceivingSimulator.Start(new SimulatorOptions { Port = 0 });
@@ -90,18 +93,25 @@ public sealed class StatusTests
         var cli = configuration.Where(c => c.Key.StartsWith("Broker:", StringComparison.Ordinal) || c.Key.StartsWith("Topology:", StringComparison.Ordinal)).ToList();
         await using var worker = await InProcessWorker.StartAsync(configuration);
         await using var connection = await broker.ConnectAsync();
-        Assert.Equal(0, (await SluiceCli.RunAsync(cli, "pause", "domain:quiet.example")).ExitCode);
         Assert.NotNull(await StatusReader.LatestSnapshotAsync(connection, QueueNames.DefaultEgress, HangGuard, CancellationToken.None, take: false));
 
-        for (int i = 0; i < 3; i++)
+        // Three reports from one watching process, then it is interrupted (as by Ctrl-C): each saw the owner.
+        var watched = await SluiceCli.RunUntilAsync(cli, output => output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length >= 3, "status", "--json", "--watch", "1");
+        Assert.Equal(0, watched.ExitCode);
+        var reports = watched.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, reports.Length);
+        foreach (string line in reports)
         {
-            var run = await SluiceCli.RunAsync(cli, "status", "--json");
-            Assert.Equal(0, run.ExitCode);
-            using var report = JsonDocument.Parse(run.Output);
+            using var report = JsonDocument.Parse(line);
             Assert.Equal(JsonValueKind.Object, report.RootElement.GetProperty("egresses")[0].GetProperty("owner").ValueKind);
-            Assert.Equal("domain:quiet.example", report.RootElement.GetProperty("paused")[0].GetProperty("target").GetString());
         }
 
+        var once = await SluiceCli.RunAsync(cli, "status", "--json");
+        Assert.Equal(0, once.ExitCode);
+
+        // Four reads wrote nothing to the control stream: the first entry is the pause written after them.
+        Assert.Equal(0, (await SluiceCli.RunAsync(cli, "pause", "domain:after.example")).ExitCode);
+        Assert.Equal(["domain:after.example"], await ControlEntries.TargetsUntilAsync(connection, "domain:after.example", HangGuard));
     }
 
     [Fact]
