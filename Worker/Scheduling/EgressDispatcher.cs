@@ -7,6 +7,7 @@ using Sluice.Contracts.Validation;
 using Sluice.Worker.Classification;
 using Sluice.Worker.Control;
 using Sluice.Worker.Delivery;
+using Sluice.Worker.Dispatch;
 using Sluice.Worker.Journal;
 using Sluice.Worker.Retry;
 using Sluice.Worker.Sending;
@@ -18,11 +19,11 @@ using Sluice.Worker.Topology;
 namespace Sluice.Worker.Scheduling;
 
 /// <summary>
-/// Decides and settles one egress message: wait (delay tier) if it is not due, if its
-/// domain is cooling down or over budget; otherwise send it, classify each recipient's reply, and
-/// settle: publish what is left to do (delay tier, <c>mail.failed</c>, <c>mail.parked</c>) with
-/// confirms, then ack. An over-budget message never holds a prefetch slot waiting: it leaves for the
-/// tier that brings it back near its slot, and the other domains keep flowing.
+/// Carries one egress message through: reads it, asks <see cref="MessageDecision"/> what to do now (park, split,
+/// wait in its partition's lane or the tiers, or take its permits), sends it, and settles the send report as
+/// <see cref="SettlementPlan"/> says. The rules live in those two pure functions; this class is the plumbing around
+/// them: the limiters, the SMTP connection, the journal, and the broker (a confirmed copy to the next queue, then
+/// the ack on the channel the message came from: <see cref="EgressWork.Settler"/>).
 /// </summary>
 public sealed partial class EgressDispatcher(
     string egress,
@@ -120,78 +121,35 @@ public sealed partial class EgressDispatcher(
     }
 
     /// <summary>
-    /// Decides what to do with the message now: the permits of its limit chain to send it, or (null) it was
-    /// settled otherwise: parked, moved to its partition's waiting lane, or sent to the tiers to wait.
+    /// Carries out <see cref="MessageDecision"/> for the message: the permits of its limit chain to send it, or (null)
+    /// it was settled otherwise: parked, split, moved to its partition's waiting lane, or sent to the tiers to wait.
     /// </summary>
     private async Task<IDisposable?> AdmitAsync(EgressWork work, EgressEnvelope envelope, SmtpConnection smtp, CancellationToken stopping)
     {
+        bool laneRefused = false;
         while (true)
         {
-            var now = _time.GetUtcNow();
-            if (envelope.Mail.NotAfter is { } notAfter && now >= notAfter)
+            var decision = MessageDecision.Decide(Facts(work, envelope, laneRefused));
+            if (decision is Decision.ToLane)
             {
-                await ParkAsync(work, envelope, envelope.Recipients, FailureReasons.Expired, $"notAfter {notAfter:O} has passed").ConfigureAwait(false);
+                if (await TakeIntoLaneAsync(work, envelope).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                laneRefused = true;
+                continue;
+            }
+
+            if (decision is not Decision.Admit admit)
+            {
+                await CarryOutAsync(work, envelope, decision, null).ConfigureAwait(false);
                 return null;
             }
 
-            bool egressHeld = services.Pauses.IsPaused(new ControlTarget(ControlTargetKind.Egress, egress)) || breaker.SuspendedUntil is not null;
-            if (work.Lane is not null && egressHeld && await TakeIntoLaneAsync(work, envelope).ConfigureAwait(false))
+            if (admit.WaitFirst > TimeSpan.Zero)
             {
-                // Paused or suspended as a whole: mail already in a lane stays there, it does not go round the tiers.
-                return null;
-            }
-
-            if (services.Pauses.Holds(egress, envelope.Domain, envelope.Provider))
-            {
-                // Paused by an operator: the mail waits in the tiers, and looks again after a while.
-                await DelayAsync(work, envelope, envelope.Recipients, now + services.PausedRecheck, slotted: false, envelope.Attempts, null).ConfigureAwait(false);
-                return null;
-            }
-
-            if (breaker.SuspendedUntil is { } suspendedUntil)
-            {
-                // Banned: nothing is sent from this egress until the suspension ends; the mail waits (in the
-                // due queue, which is not consumed meanwhile, so a resume by hand releases it at once).
-                await DelayAsync(work, envelope, envelope.Recipients, Earliest(suspendedUntil, now + services.PausedRecheck), slotted: false, envelope.Attempts, null).ConfigureAwait(false);
-                return null;
-            }
-
-            if (limiters.LargestTransaction(envelope.Partition, envelope.Mail.Tenant) is int largest && envelope.Recipients.Count > largest)
-            {
-                // More recipients than the limits allow in one window now (a throttle cut them): one transaction
-                // may never overrun its limit, so the copy goes on as several smaller ones.
-                await SplitAsync(work, envelope, largest).ConfigureAwait(false);
-                return null;
-            }
-
-            // A retry's back-off still to wait out: the tiers (the wait is the message's own, not its partition's).
-            if (envelope.NotBefore - now >= services.Tiers.Shortest && !envelope.Slotted)
-            {
-                await DelayAsync(work, envelope, envelope.Recipients, envelope.NotBefore!.Value, slotted: false, envelope.Attempts, null).ConfigureAwait(false);
-                return null;
-            }
-
-            var cooling = planner.CoolingUntil(envelope.Partition);
-            if ((cooling is not null || work.Lane is not null || lanes.HasLane(envelope.Partition))
-                && await TakeIntoLaneAsync(work, envelope).ConfigureAwait(false))
-            {
-                // Its partition is cooling down, or has mail waiting already: it queues there too (transactional
-                // mail goes ahead of bulk), and leaves the egress queue free for the other partitions.
-                return null;
-            }
-
-            var waitUntil = Moments.Latest(envelope.NotBefore, cooling);
-            if (waitUntil - now >= services.Tiers.Shortest)
-            {
-                await DelayAsync(work, envelope, envelope.Recipients, waitUntil!.Value, envelope.Slotted && waitUntil == envelope.NotBefore, envelope.Attempts, null).ConfigureAwait(false);
-                return null;
-            }
-
-            if (waitUntil > now)
-            {
-                // Back from the tiers a little early (they come in fixed lengths): wait out the rest here,
-                // less than the shortest tier, rather than go round once more and come back that much late.
-                await Task.Delay(waitUntil.Value - now, _time, stopping).ConfigureAwait(false);
+                await Task.Delay(admit.WaitFirst, _time, stopping).ConfigureAwait(false);
             }
 
             await gate.WaitOpenAsync(stopping).ConfigureAwait(false);
@@ -207,38 +165,62 @@ public sealed partial class EgressDispatcher(
                 return granted.Lease;
             }
 
-            if (admission is Admission.RateLimited soon && envelope.Slotted && soon.RetryAfter < services.Tiers.Shortest)
+            var refused = MessageDecision.Refused(admission, Facts(work, envelope, laneRefused));
+            if (refused is Decision.AskAgain again)
             {
-                // Its slot has come and the permit is moments away (the sends before it ran a little late):
-                // wait that out here rather than go round the shortest tier and come back late.
-                await Task.Delay(soon.RetryAfter, _time, stopping).ConfigureAwait(false);
+                await Task.Delay(again.After, _time, stopping).ConfigureAwait(false);
                 continue;
-            }
-
-            if (admission is Admission.RateLimited refused)
-            {
-                services.Scheduling.Denied(egress, refused.Level, refused.RetryAfter);
-            }
-
-            if (await TakeIntoLaneAsync(work, envelope).ConfigureAwait(false))
-            {
-                // Not now: it waits in its partition's lane, read at the permitted rate (one publish, whatever the wait).
-                return null;
             }
 
             if (admission is Admission.RateLimited limited)
             {
-                // No lane free: leave for the tier that brings it back near the next free slot of the level that refused.
-                var slot = planner.Reserve(limited.Level, envelope.Recipients.Count, limited.Limiter, envelope.Slotted ? envelope.NotBefore : null);
-                await DelayAsync(work, envelope, envelope.Recipients, slot, slotted: true, envelope.Attempts, null).ConfigureAwait(false);
-                return null;
+                services.Scheduling.Denied(egress, limited.Level, limited.RetryAfter);
             }
 
-            // Busy (as many transactions open as the partition allows) and no lane free: round the shortest tier.
-            await DelayAsync(work, envelope, envelope.Recipients, envelope.NotBefore ?? now, envelope.Slotted, envelope.Attempts, null).ConfigureAwait(false);
+            if (refused is Decision.ToLane)
+            {
+                if (await TakeIntoLaneAsync(work, envelope).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                laneRefused = true;
+                refused = MessageDecision.Refused(admission, Facts(work, envelope, laneRefused));
+            }
+
+            await CarryOutAsync(work, envelope, refused, admission as Admission.RateLimited).ConfigureAwait(false);
             return null;
         }
     }
+
+    /// <summary>The facts of this moment about the message and its egress, for <see cref="MessageDecision"/>.</summary>
+    private MessageFacts Facts(EgressWork work, EgressEnvelope envelope, bool laneRefused) => new(
+        _time.GetUtcNow(),
+        envelope.Mail.NotAfter,
+        envelope.NotBefore,
+        envelope.Slotted,
+        envelope.Recipients.Count,
+        InLane: work.Lane is not null,
+        EgressPaused: services.Pauses.IsPaused(new ControlTarget(ControlTargetKind.Egress, egress)),
+        EgressSuspendedUntil: breaker.SuspendedUntil,
+        PartitionPaused: services.Pauses.Holds(egress, envelope.Domain, envelope.Provider),
+        LargestTransaction: limiters.LargestTransaction(envelope.Partition, envelope.Mail.Tenant),
+        CoolingUntil: planner.CoolingUntil(envelope.Partition),
+        PartitionHasLane: lanes.HasLane(envelope.Partition),
+        LaneRefused: laneRefused,
+        services.Tiers.Shortest,
+        services.PausedRecheck);
+
+    /// <summary>Settles the message as decided without a send: parked, split, or round the tiers (to a reserved slot of the level that refused).</summary>
+    private Task CarryOutAsync(EgressWork work, EgressEnvelope envelope, Decision decision, Admission.RateLimited? limited) => decision switch
+    {
+        Decision.Park park => ParkAsync(work, envelope, envelope.Recipients, park.Reason, park.Detail),
+        Decision.Split split => SplitAsync(work, envelope, split.Largest),
+        Decision.ToTiers tiers => DelayAsync(work, envelope, envelope.Recipients, tiers.NotBefore, tiers.Slotted, envelope.Attempts, null),
+        Decision.ToSlot when limited is not null => DelayAsync(work, envelope, envelope.Recipients,
+            planner.Reserve(limited.Level, envelope.Recipients.Count, limited.Limiter, envelope.Slotted ? envelope.NotBefore : null), slotted: true, envelope.Attempts, null),
+        _ => throw new InvalidOperationException($"{decision} is not settled without a send"),
+    };
 
     /// <summary>Into the partition's lane (moved there, or held beside it); counted as waiting unless it was waiting there already.</summary>
     private async Task<bool> TakeIntoLaneAsync(EgressWork work, EgressEnvelope envelope)
@@ -344,34 +326,6 @@ public sealed partial class EgressDispatcher(
     }
 
     /// <summary>
-    /// The data may have been delivered, but the reply was lost: an attempt of this message, never a smarthost
-    /// outage to retry at once (a receiver that hangs up after DATA would get the message again and again).
-    /// Tried again after the retry back-off while <c>Retry:UncertainRetries</c> allows; then parked.
-    /// </summary>
-    private async Task UncertainAsync(EgressWork work, EgressEnvelope envelope, Exception lost)
-    {
-        int uncertain = envelope.Uncertain + 1;
-        int attempts = envelope.Attempts + 1;
-        string detail = $"the connection failed after the receiver accepted the recipients ({lost.GetType().Name}: {lost.Message}); the message may have been delivered";
-        Count(envelope, "uncertain", envelope.Recipients.Count);
-        if (uncertain > services.Retry.UncertainRetries)
-        {
-            await PublishParkedCopyAsync(work, envelope, envelope.Recipients, FailureReasons.UncertainDelivery, $"{uncertain} sends with no reply; last: {detail}", attempts).ConfigureAwait(false);
-        }
-        else
-        {
-            LogUncertain(work.Properties.MessageId, envelope.Domain, uncertain, services.Retry.UncertainRetries);
-            var decision = services.RetryPolicy.Next(attempts, envelope.AcceptedAt, envelope.Mail.NotAfter, Random.Shared);
-            var next = decision.At ?? _time.GetUtcNow();
-            await Task.WhenAll(
-                PublishDelayedCopyAsync(work, envelope, envelope.Recipients, next, slotted: false, attempts, detail, [new(MailHeaders.Uncertain, (long)uncertain)]),
-                events.PublishAsync(envelope, envelope.Recipients, DeliveryOutcomes.Uncertain, attempts, detail: detail, next: next)).ConfigureAwait(false);
-        }
-
-        await work.Settler.AckAsync(work.DeliveryTag).ConfigureAwait(false);
-    }
-
-    /// <summary>
     /// One SMTP transaction for the envelope, journaled as it starts; null when the message was
     /// settled without one (its MIME cannot be built) or must not be sent (the channel that would settle it is
     /// gone: the broker gives it to the next consumer, and a send now would only make a duplicate).
@@ -456,136 +410,6 @@ public sealed partial class EgressDispatcher(
         await gate.WaitOpenAsync(stopping).ConfigureAwait(false);
     }
 
-    private async Task SettleAsync(EgressWork work, EgressEnvelope envelope, SendReport report, JournalRecord settled)
-    {
-        int attempts = envelope.Attempts + 1;
-        var hops = new List<Task>();
-        hops.Add(ReportAsync(envelope, report.Accepted, DeliveryOutcomes.Delivered, attempts));
-        foreach (var group in report.Refused.GroupBy(r => services.Classifier.Classify(r.Reply)))
-        {
-            var classification = group.Key;
-            var recipients = group.Select(r => r.Recipient).ToList();
-            string detail = classification.Reply.ToString();
-            string shown = PrintableText.Escape(detail, 1000);
-            Count(envelope, classification.Outcome switch
-            {
-                DeliveryOutcome.SplitAndRetry => "split",
-                var outcome => outcome.ToString().ToLowerInvariant(),
-            }, recipients.Count);
-            switch (classification.Outcome)
-            {
-                case DeliveryOutcome.Failed:
-                    LogSettled(work.Properties.MessageId, envelope.Domain, FailureReasons.Rejected, detail);
-                    hops.Add(PublishCopyAsync(work, QueueNames.Failed, recipients, [.. NextHop.Reason(FailureReasons.Rejected, detail, _time.GetUtcNow()), new(MailHeaders.Attempts, (long)attempts)]));
-                    hops.Add(events.PublishAsync(envelope, recipients, DeliveryOutcomes.Failed, attempts, reply: detail, reason: FailureReasons.Rejected));
-                    break;
-                case DeliveryOutcome.Throttled:
-                    var coolUntil = _time.GetUtcNow() + (classification.CoolDown ?? ThrottleCoolDown(envelope.Partition));
-                    planner.CoolDown(envelope.Partition, coolUntil);
-                    limiters.Throttled(envelope.Partition);
-                    LogThrottled(envelope.Partition, shown, coolUntil);
-                    // A throttle is about the rate, not this message: it goes back onto the partition's slot plan
-                    // (after the cool-down, at the cut rate) rather than on an exponential backoff.
-                    hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, DeliveryOutcomes.Throttled, earliest: coolUntil, onSlot: true));
-                    break;
-                case DeliveryOutcome.SplitAndRetry when recipients.Count > 1:
-                    // Two halves, each its own message with its own permits, back after the shortest tier.
-                    int half = recipients.Count / 2;
-                    var now = _time.GetUtcNow();
-                    hops.Add(PublishDelayedCopyAsync(work, envelope, recipients[..half], now, slotted: false, envelope.Attempts, detail));
-                    hops.Add(PublishDelayedCopyAsync(work, envelope, recipients[half..], now, slotted: false, envelope.Attempts, detail));
-                    hops.Add(events.PublishAsync(envelope, recipients, DeliveryOutcomes.Deferred, attempts, reply: detail, detail: "too many recipients in one transaction: sent again as two", next: now));
-                    break;
-                case DeliveryOutcome.SplitAndRetry:
-                    hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, DeliveryOutcomes.Deferred, earliest: null));
-                    break;
-                case DeliveryOutcome.Banned when classification.Scope == BanScope.Partition:
-                    // The receiver bans this sender for the mail it hosts: that partition stops (its lane waits), nobody else's mail does.
-                    var partitionUntil = _time.GetUtcNow() + (classification.CoolDown ?? services.Retry.BanSuspension);
-                    planner.Suspend(envelope.Partition, partitionUntil);
-                    LogPartitionBanned(egress, envelope.Partition, shown, partitionUntil);
-                    services.Scheduling.Suspended(egress, envelope.Partition);
-                    hops.Add(journal.SuspendedAsync(_time.GetUtcNow(), partitionUntil, envelope.Partition));
-                    hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, DeliveryOutcomes.Banned, earliest: null,
-                        latest: Earliest(partitionUntil, _time.GetUtcNow() + services.PausedRecheck)));
-                    break;
-                case DeliveryOutcome.Banned:
-                    var suspendedUntil = _time.GetUtcNow() + (classification.CoolDown ?? services.Retry.BanSuspension);
-                    if (breaker.Trip(suspendedUntil))
-                    {
-                        LogBanned(egress, shown, suspendedUntil);
-                        services.Scheduling.Suspended(egress);
-                    }
-
-                    // A new owner keeps the suspension instead of sending into the ban.
-                    hops.Add(journal.SuspendedAsync(_time.GetUtcNow(), suspendedUntil));
-
-                    // When the suspension ends, the egress comes back on the warm-up ramp.
-                    limiters.WarmUp.Begin(suspendedUntil);
-
-                    hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, DeliveryOutcomes.Banned, earliest: null, latest: Earliest(suspendedUntil, _time.GetUtcNow() + services.PausedRecheck)));
-                    break;
-                case DeliveryOutcome.Deferred:
-                    hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, detail, DeliveryOutcomes.Deferred, earliest: null));
-                    break;
-                case DeliveryOutcome.Delivered:
-                    break;
-            }
-        }
-
-        if (report.Accepted.Count > 0)
-        {
-            limiters.Delivered(envelope.Partition);
-            recent.Delivered(envelope.Partition, report.Accepted.Count);
-        }
-
-        if ((report.Refused.Count > 0 ? report.Refused[^1].Reply : report.Reply) is { } last)
-        {
-            recent.Replied(envelope.Partition, PrintableText.Escape(last.ToString(), 200));
-        }
-
-        // Recorded before anything is acked: from here on no copy of this message reaches these recipients again.
-        await journal.SettledAsync(settled).ConfigureAwait(false);
-
-        await Task.WhenAll(hops).ConfigureAwait(false);
-        await work.Settler.AckAsync(work.DeliveryTag).ConfigureAwait(false);
-        LogSent(work.Properties.MessageId, envelope.Domain, report.Accepted.Count, report.Refused.Count);
-    }
-
-    /// <summary>
-    /// Within the retry budget: back to the tiers (after a backoff, or on the partition's next slot), and producers
-    /// are told <paramref name="outcome"/> with the next attempt; past it: parked.
-    /// </summary>
-    private Task RetryLaterAsync(
-        EgressWork work, EgressEnvelope envelope, List<string> recipients, int attempts, string reply, string outcome,
-        DateTimeOffset? earliest, DateTimeOffset? latest = null, bool onSlot = false)
-    {
-        var decision = services.RetryPolicy.Next(attempts, envelope.AcceptedAt, envelope.Mail.NotAfter, Random.Shared);
-        if (decision.At is not { } at)
-        {
-            return PublishParkedCopyAsync(work, envelope, recipients, decision.Reason!, $"{decision.Detail}; last reply: {reply}", attempts, reply);
-        }
-
-        DateTimeOffset notBefore;
-        var limiter = onSlot ? limiters.PartitionLimiter(envelope.Partition) : null;
-        if (limiter is not null)
-        {
-            notBefore = Moments.Latest(planner.Reserve(envelope.Partition, recipients.Count, limiter), earliest)!.Value;
-        }
-        else
-        {
-            notBefore = Moments.Latest(at, earliest)!.Value;
-            if (latest is { } cap && cap < notBefore)
-            {
-                notBefore = cap;
-            }
-        }
-
-        return Task.WhenAll(
-            PublishDelayedCopyAsync(work, envelope, recipients, notBefore, slotted: limiter is not null, attempts, reply),
-            events.PublishAsync(envelope, recipients, outcome, attempts, reply: reply, next: notBefore));
-    }
-
     /// <summary>
     /// Recipients (or a sender) the SMTP library cannot put on the wire fail alone, with reason
     /// <c>invalid-address</c>; returns the envelope of the rest, or null when nothing is left to send.
@@ -615,133 +439,4 @@ public sealed partial class EgressDispatcher(
 
         return envelope with { Recipients = rest };
     }
-
-    /// <summary>Sends the copy on as batches of at most <paramref name="largest"/> recipients (each confirmed), then acks it.</summary>
-    private async Task SplitAsync(EgressWork work, EgressEnvelope envelope, int largest)
-    {
-        var now = _time.GetUtcNow();
-        var copies = RecipientBatches.Split(envelope.Recipients, largest)
-            .Select(batch => PublishDelayedCopyAsync(work, envelope, batch, envelope.NotBefore ?? now, slotted: false, envelope.Attempts, null));
-        await Task.WhenAll(copies).ConfigureAwait(false);
-        await work.Settler.AckAsync(work.DeliveryTag).ConfigureAwait(false);
-    }
-
-    /// <summary>A copy for <paramref name="recipients"/> into <c>mail.parked</c>, logged and counted; the caller acks the original.</summary>
-    private Task PublishParkedCopyAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, string reason, string detail, int attempts, string? reply = null)
-    {
-        LogSettled(work.Properties.MessageId, envelope.Domain, reason, detail);
-        return Task.WhenAll(
-            PublishCopyAsync(work, QueueNames.Parked, recipients, [.. NextHop.Reason(reason, detail, _time.GetUtcNow()), new(MailHeaders.Attempts, (long)attempts)]),
-            ReportAsync(envelope, recipients, DeliveryOutcomes.Parked, attempts, reply: reply, reason: reason, detail: detail));
-    }
-
-    private async Task ParkAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, string reason, string detail)
-    {
-        LogSettled(work.Properties.MessageId, envelope.Domain, reason, detail);
-        await Task.WhenAll(
-            PublishCopyAsync(work, QueueNames.Parked, recipients, NextHop.Reason(reason, detail, _time.GetUtcNow())),
-            ReportAsync(envelope, recipients, DeliveryOutcomes.Parked, envelope.Attempts, reason: reason, detail: detail)).ConfigureAwait(false);
-        await work.Settler.AckAsync(work.DeliveryTag).ConfigureAwait(false);
-    }
-
-    /// <summary>Sends the message to the delay tier for <paramref name="notBefore"/>, then acks the original.</summary>
-    private async Task DelayAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, DateTimeOffset notBefore, bool slotted, int attempts, string? reply)
-    {
-        await PublishDelayedCopyAsync(work, envelope, recipients, notBefore, slotted, attempts, reply).ConfigureAwait(false);
-        await work.Settler.AckAsync(work.DeliveryTag).ConfigureAwait(false);
-    }
-
-    /// <summary>The one way into the delay tiers: picks the tier for the wait and counts the copy as waiting for its partition.</summary>
-    private Task PublishDelayedCopyAsync(
-        EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, DateTimeOffset notBefore, bool slotted, int attempts, string? reply,
-        KeyValuePair<string, object?>[]? extraHeaders = null)
-    {
-        backlog.Left(envelope.Partition, envelope.AcceptedAt);
-        services.Scheduling.Delayed(egress);
-        var tier = services.Tiers.For(notBefore - _time.GetUtcNow());
-        return PublishCopyAsync(work, QueueNames.Delay(egress, tier), recipients, [.. DelayHeaders(notBefore, slotted, attempts, reply), .. extraHeaders ?? []]);
-    }
-
-    private static KeyValuePair<string, object?>[] DelayHeaders(DateTimeOffset notBefore, bool slotted, int attempts, string? reply) =>
-    [
-        new(MailHeaders.NotBefore, notBefore.ToUnixTimeMilliseconds()),
-        new(MailHeaders.Slotted, slotted ? 1L : null),
-        new(MailHeaders.Attempts, (long)attempts),
-        new(MailHeaders.LastReply, reply),
-    ];
-
-    /// <summary>Publishes the next hop (confirmed), then acks the original.</summary>
-    private async Task MoveAsync(EgressWork work, string queue, KeyValuePair<string, object?>[] headers, IReadOnlyList<string>? recipients = null)
-    {
-        await PublishCopyAsync(work, queue, recipients, headers).ConfigureAwait(false);
-        await work.Settler.AckAsync(work.DeliveryTag).ConfigureAwait(false);
-    }
-
-    private Task PublishCopyAsync(EgressWork work, string queue, IReadOnlyList<string>? recipients, KeyValuePair<string, object?>[] headers)
-    {
-        IEnumerable<KeyValuePair<string, object?>> all = recipients is null
-            ? headers
-            : headers.Append(new(MailHeaders.Recipients, EgressEnvelope.EncodeRecipients(recipients)));
-        return publisher.PublishAsync(queue, work.Body, NextHop.From(work.Properties, all), CancellationToken.None);
-    }
-
-    /// <summary>A final outcome for these recipients (or one with nothing more to say than its name): counted, and told to producers.</summary>
-    private Task ReportAsync(
-        EgressEnvelope envelope, IReadOnlyList<string> recipients, string outcome, int attempt,
-        string? reply = null, string? reason = null, string? detail = null)
-    {
-        Count(envelope, outcome, recipients.Count);
-        return events.PublishAsync(envelope, recipients, outcome, attempt, reply, reason, detail);
-    }
-
-    private void Count(EgressEnvelope envelope, string outcome, int recipients)
-    {
-        if (recipients > 0)
-        {
-            services.Delivery.Settled(egress, envelope.Provider, envelope.Domain, outcome, recipients);
-            Activity.Current?.AddEvent(new ActivityEvent(outcome, tags: new ActivityTagsCollection { ["recipients"] = recipients }));
-        }
-    }
-
-    /// <summary>The default pause after a throttle: <c>Retry:ThrottleCoolDownWindows</c> of the partition's window, at most <c>Retry:ThrottleCoolDown</c>.</summary>
-    private TimeSpan ThrottleCoolDown(string partition)
-    {
-        var ceiling = services.Retry.ThrottleCoolDown;
-        double windows = services.Retry.ThrottleCoolDownWindows;
-        return windows > 0 && limiters.PartitionLimiter(partition) is { } limiter && limiter.Window * windows < ceiling ? limiter.Window * windows : ceiling;
-    }
-
-    private static DateTimeOffset Earliest(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
-
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} to {Domain}: the connection failed after the receiver accepted it ({Uncertain} of {Retries} uncertain sends allowed); trying again after the back-off.")]
-    private partial void LogUncertain(string? messageId, string domain, int uncertain, int retries);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Message {MessageId} to {Domain}: {Count} recipients already had it (delivery journal); not sent again.")]
-    private partial void LogDuplicate(string? messageId, string domain, int count);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Message {MessageId} to {Domain}: {Accepted} accepted, {Refused} refused.")]
-    private partial void LogSent(string? messageId, string domain, int accepted, int refused);
-
-    /// <summary>Receivers' replies and producers' ids reach the log escaped: a multi-line reply must not forge log lines.</summary>
-    private void LogSettled(string? messageId, string domain, string reason, string? detail) =>
-        LogSettledEscaped(PrintableText.Escape(messageId, 200), domain, reason, PrintableText.Escape(detail, 1000));
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} to {Domain}: {Reason}: {Detail}")]
-    private partial void LogSettledEscaped(string messageId, string domain, string reason, string detail);
-
-    [LoggerMessage(Level = LogLevel.Critical, Message = "Egress {Egress} is BANNED by a receiver ({Reply}). Every send of this egress stops until {Until:O} (or `sluice resume egress:{Egress}`); no mail is failed, all of it waits.")]
-    private partial void LogBanned(string egress, string reply, DateTimeOffset until);
-
-    [LoggerMessage(Level = LogLevel.Critical, Message = "Egress {Egress}: {Partition} BANS this sender ({Reply}). Nothing more goes to it until {Until:O} (or `sluice resume` of it); the rest of the egress goes on, and its mail waits.")]
-    private partial void LogPartitionBanned(string egress, string partition, string reply, DateTimeOffset until);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Domain} throttles ({Reply}); pausing it until {Until:O}.")]
-    private partial void LogThrottled(string domain, string reply, DateTimeOffset until);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Egress {Egress}: smarthost fault {Kind}: {Detail}; every send waits {Seconds:0.#} s, no mail is failed.")]
-    private partial void LogConnectionFailure(string egress, string kind, string detail, double seconds);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Smarthost fault detail.")]
-    private partial void LogConnectionFailureDetail(Exception exception);
 }

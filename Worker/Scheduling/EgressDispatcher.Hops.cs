@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using MimeKit;
+using RabbitMQ.Client;
+using Sluice.Contracts.Events;
+using Sluice.Contracts.Validation;
+using Sluice.Worker.Classification;
+using Sluice.Worker.Control;
+using Sluice.Worker.Delivery;
+using Sluice.Worker.Dispatch;
+using Sluice.Worker.Journal;
+using Sluice.Worker.Retry;
+using Sluice.Worker.Sending;
+using Sluice.Worker.Settlement;
+using Sluice.Worker.Status;
+using Sluice.Worker.Telemetry;
+using Sluice.Worker.Topology;
+
+namespace Sluice.Worker.Scheduling;
+
+/// <summary>The dispatcher's one way to move a message on: a confirmed copy to its next queue, then the ack.</summary>
+public sealed partial class EgressDispatcher
+{
+    /// <summary>Sends the copy on as batches of at most <paramref name="largest"/> recipients (each confirmed), then acks it.</summary>
+    private async Task SplitAsync(EgressWork work, EgressEnvelope envelope, int largest)
+    {
+        var now = _time.GetUtcNow();
+        var copies = RecipientBatches.Split(envelope.Recipients, largest)
+            .Select(batch => PublishDelayedCopyAsync(work, envelope, batch, envelope.NotBefore ?? now, slotted: false, envelope.Attempts, null));
+        await Task.WhenAll(copies).ConfigureAwait(false);
+        await work.Settler.AckAsync(work.DeliveryTag).ConfigureAwait(false);
+    }
+
+    /// <summary>A copy for <paramref name="recipients"/> into <c>mail.parked</c>, logged and counted; the caller acks the original.</summary>
+    private Task PublishParkedCopyAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, string reason, string detail, int attempts, string? reply = null)
+    {
+        LogSettled(work.Properties.MessageId, envelope.Domain, reason, detail);
+        return Task.WhenAll(
+            PublishCopyAsync(work, QueueNames.Parked, recipients, [.. NextHop.Reason(reason, detail, _time.GetUtcNow()), new(MailHeaders.Attempts, (long)attempts)]),
+            ReportAsync(envelope, recipients, DeliveryOutcomes.Parked, attempts, reply: reply, reason: reason, detail: detail));
+    }
+
+    private async Task ParkAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, string reason, string detail)
+    {
+        LogSettled(work.Properties.MessageId, envelope.Domain, reason, detail);
+        await Task.WhenAll(
+            PublishCopyAsync(work, QueueNames.Parked, recipients, NextHop.Reason(reason, detail, _time.GetUtcNow())),
+            ReportAsync(envelope, recipients, DeliveryOutcomes.Parked, envelope.Attempts, reason: reason, detail: detail)).ConfigureAwait(false);
+        await work.Settler.AckAsync(work.DeliveryTag).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends the message to the delay tier for <paramref name="notBefore"/>, then acks the original.</summary>
+    private async Task DelayAsync(EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, DateTimeOffset notBefore, bool slotted, int attempts, string? reply)
+    {
+        await PublishDelayedCopyAsync(work, envelope, recipients, notBefore, slotted, attempts, reply).ConfigureAwait(false);
+        await work.Settler.AckAsync(work.DeliveryTag).ConfigureAwait(false);
+    }
+
+    /// <summary>The one way into the delay tiers: picks the tier for the wait and counts the copy as waiting for its partition.</summary>
+    private Task PublishDelayedCopyAsync(
+        EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, DateTimeOffset notBefore, bool slotted, int attempts, string? reply,
+        KeyValuePair<string, object?>[]? extraHeaders = null)
+    {
+        backlog.Left(envelope.Partition, envelope.AcceptedAt);
+        services.Scheduling.Delayed(egress);
+        var tier = services.Tiers.For(notBefore - _time.GetUtcNow());
+        return PublishCopyAsync(work, QueueNames.Delay(egress, tier), recipients, [.. DelayHeaders(notBefore, slotted, attempts, reply), .. extraHeaders ?? []]);
+    }
+
+    private static KeyValuePair<string, object?>[] DelayHeaders(DateTimeOffset notBefore, bool slotted, int attempts, string? reply) =>
+    [
+        new(MailHeaders.NotBefore, notBefore.ToUnixTimeMilliseconds()),
+        new(MailHeaders.Slotted, slotted ? 1L : null),
+        new(MailHeaders.Attempts, (long)attempts),
+        new(MailHeaders.LastReply, reply),
+    ];
+
+    /// <summary>Publishes the next hop (confirmed), then acks the original.</summary>
+    private async Task MoveAsync(EgressWork work, string queue, KeyValuePair<string, object?>[] headers, IReadOnlyList<string>? recipients = null)
+    {
+        await PublishCopyAsync(work, queue, recipients, headers).ConfigureAwait(false);
+        await work.Settler.AckAsync(work.DeliveryTag).ConfigureAwait(false);
+    }
+
+    private Task PublishCopyAsync(EgressWork work, string queue, IReadOnlyList<string>? recipients, KeyValuePair<string, object?>[] headers)
+    {
+        IEnumerable<KeyValuePair<string, object?>> all = recipients is null
+            ? headers
+            : headers.Append(new(MailHeaders.Recipients, EgressEnvelope.EncodeRecipients(recipients)));
+        return publisher.PublishAsync(queue, work.Body, NextHop.From(work.Properties, all), CancellationToken.None);
+    }
+
+    /// <summary>A final outcome for these recipients (or one with nothing more to say than its name): counted, and told to producers.</summary>
+    private Task ReportAsync(
+        EgressEnvelope envelope, IReadOnlyList<string> recipients, string outcome, int attempt,
+        string? reply = null, string? reason = null, string? detail = null)
+    {
+        Count(envelope, outcome, recipients.Count);
+        return events.PublishAsync(envelope, recipients, outcome, attempt, reply, reason, detail);
+    }
+
+    private void Count(EgressEnvelope envelope, string outcome, int recipients)
+    {
+        if (recipients > 0)
+        {
+            services.Delivery.Settled(egress, envelope.Provider, envelope.Domain, outcome, recipients);
+            Activity.Current?.AddEvent(new ActivityEvent(outcome, tags: new ActivityTagsCollection { ["recipients"] = recipients }));
+        }
+    }
+}
