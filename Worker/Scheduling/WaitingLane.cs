@@ -59,6 +59,7 @@ public sealed class WaitingLane(string partition, string queue, double bulkShare
 
     private int _outstanding;
     private int _moving;
+    private int _bulkQueued;
 
     public void Hold(EgressWork work, EgressEnvelope envelope)
     {
@@ -122,6 +123,16 @@ public sealed class WaitingLane(string partition, string queue, double bulkShare
             return all;
         }
     }
+
+    /// <summary>
+    /// Bulk messages this owner moved into the lane's queue and has not yet taken out (a lower bound after a takeover:
+    /// what a previous owner moved is not counted). While any waits there, fresh transactional mail does not join the queue.
+    /// </summary>
+    public int BulkQueued => Math.Max(0, Volatile.Read(ref _bulkQueued));
+
+    public void BulkMoved() => Interlocked.Increment(ref _bulkQueued);
+
+    public void BulkTaken() => Interlocked.Decrement(ref _bulkQueued);
 
     public void Delivered() => Interlocked.Increment(ref _outstanding);
 

@@ -146,10 +146,22 @@ public sealed partial class WaitingLanes(
             return true;
         }
 
+        if (transactional && lane.BulkQueued > 0)
+        {
+            // The hold is full and bulk waits in the lane's queue: transactional mail does not go behind it. It waits
+            // for its slot in the tiers and tries the hold again then.
+            lane.MoveEnded();
+            return false;
+        }
+
         try
         {
             await moveInto(lane.Queue).ConfigureAwait(false);
             services.Scheduling.MovedToLane(egress);
+            if (envelope.Mail.Priority == MailPriority.Bulk)
+            {
+                lane.BulkMoved();
+            }
         }
         finally
         {
@@ -435,6 +447,10 @@ public sealed partial class WaitingLanes(
         if (held.Work.Lane is null)
         {
             Interlocked.Decrement(ref _priorityHeld);
+        }
+        else if (held.Envelope.Mail.Priority == MailPriority.Bulk)
+        {
+            lane.BulkTaken();
         }
     }
 
