@@ -68,13 +68,23 @@ internal static class EdgesPhase
             }
         }
 
-        await simulator.WaitUntilAsync(
-            s => s.Records.Count(r => r.Stage == ReplyRecord.DataStage && !r.Recipient.StartsWith("bulk", StringComparison.Ordinal)) >= published.Count, TimeSpan.FromMinutes(5));
+        try
+        {
+            await simulator.WaitUntilAsync(
+                s => s.Records.Count(r => r.Stage == ReplyRecord.DataStage && !r.Recipient.StartsWith("bulk", StringComparison.Ordinal)) >= published.Count, TimeSpan.FromMinutes(5));
+        }
+        catch (TimeoutException)
+        {
+            var delivered = simulator.Records.Where(r => r.Stage == ReplyRecord.DataStage).Select(r => r.Recipient).ToHashSet();
+            await output.WriteLineAsync("  not delivered after 5 minutes: " + string.Join(", ", published.Keys.Where(k => !delivered.Contains(k))));
+            await worker.StopAsync();
+            throw;
+        }
         await worker.StopAsync();
 
-        var delivered = simulator.Records.Where(r => r.Stage == ReplyRecord.DataStage && published.ContainsKey(r.Recipient))
+        var deliveredAt = simulator.Records.Where(r => r.Stage == ReplyRecord.DataStage && published.ContainsKey(r.Recipient))
             .GroupBy(r => r.Recipient).ToDictionary(g => g.Key, g => g.Min(r => r.At));
-        double P99(string domain) => Percentile(published.Where(p => p.Key.EndsWith(domain, StringComparison.Ordinal)).Select(p => (delivered[p.Key] - p.Value).TotalSeconds), 0.99);
+        double P99(string domain) => Percentile(published.Where(p => p.Key.EndsWith(domain, StringComparison.Ordinal)).Select(p => (deliveredAt[p.Key] - p.Value).TotalSeconds), 0.99);
         long bulkDelivered = simulator.Records.Count(r => r.Stage == ReplyRecord.DataStage && r.Recipient.StartsWith("bulk", StringComparison.Ordinal));
         return new EdgesResult(
             P99(Other), OtherWindow.TotalSeconds / OtherLimit + 1,

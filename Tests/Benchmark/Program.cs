@@ -13,63 +13,87 @@ var memorySmall = new Option<int>("--memory-small") { Description = "Smaller bac
 var memoryLarge = new Option<int>("--memory-large") { Description = "Larger backlog for the memory comparison (0 skips memory).", DefaultValueFactory = _ => 200_000 };
 var edgesBacklog = new Option<int>("--edges-backlog") { Description = "Bulk messages waiting for one partition in the isolation and priority run (0 skips it).", DefaultValueFactory = _ => 100_000 };
 var edgesFresh = new Option<int>("--edges-fresh") { Description = "Fresh messages to each of the two partitions (one pair a second) in that run.", DefaultValueFactory = _ => 60 };
+var phases = new Option<string[]>("--phases")
+{
+    Description = "Which phases to run (ceiling, shaping, warm, edges, memory); all by default.",
+    AllowMultipleArgumentsPerToken = true,
+    DefaultValueFactory = _ => ["ceiling", "shaping", "warm", "edges", "memory"],
+};
 var root = new RootCommand("Measure Sluice against the receiving simulator (needs RabbitMQ with the management plugin on localhost).")
 {
-    domains, perDomain, limit, window, connections, ceilingMessages, memorySmall, memoryLarge, edgesBacklog, edgesFresh,
+    domains, perDomain, limit, window, connections, ceilingMessages, memorySmall, memoryLarge, edgesBacklog, edgesFresh, phases,
 };
 root.SetAction(async (parse, _) =>
 {
     var output = Console.Out;
+    var run = parse.GetValue(phases)!.ToHashSet(StringComparer.OrdinalIgnoreCase);
     await output.WriteLineAsync($"sluice-bench on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 
-    await output.WriteLineAsync("ceiling:");
-    var (raw, drain) = await CeilingPhase.RunAsync(parse.GetValue(ceilingMessages), parse.GetValue(connections), output);
-
-    await output.WriteLineAsync("shaping:");
-    var shaping = await ShapingPhase.RunAsync(parse.GetValue(domains), parse.GetValue(perDomain), parse.GetValue(limit),
-        TimeSpan.FromSeconds(parse.GetValue(window)), parse.GetValue(connections), output);
-
-    await output.WriteLineAsync("shaping, warm-up on (every limit ramps over its window at the start):");
-    var warm = await ShapingPhase.RunAsync(parse.GetValue(domains), parse.GetValue(perDomain), parse.GetValue(limit),
-        TimeSpan.FromSeconds(parse.GetValue(window)), parse.GetValue(connections), output, warmUp: true);
-
-    EdgesResult? edges = null;
-    if (parse.GetValue(edgesBacklog) > 0)
+    // Each phase prints its figures as it ends (a later phase that fails keeps the earlier ones); the summary repeats them.
+    var summary = new List<string> { "measure                          value      target" };
+    async Task Report(params string[] lines)
     {
-        await output.WriteLineAsync("isolation and priority beside a backlog:");
-        edges = await EdgesPhase.RunAsync(parse.GetValue(edgesBacklog), parse.GetValue(edgesFresh), parse.GetValue(connections), output);
+        summary.AddRange(lines);
+        foreach (string line in lines)
+        {
+            await output.WriteLineAsync("  = " + line);
+        }
     }
 
-    (long Rss, long Peak)? small = null, large = null;
-    if (parse.GetValue(memoryLarge) > 0)
+    if (run.Contains("ceiling"))
+    {
+        await output.WriteLineAsync("ceiling:");
+        var (raw, drain) = await CeilingPhase.RunAsync(parse.GetValue(ceilingMessages), parse.GetValue(connections), output);
+        await Report($"ceiling (drain / raw MailKit)    {drain / raw,8:0.000}   >= 0.50   ({drain:0} / {raw:0} msg/s)");
+    }
+
+    if (run.Contains("shaping"))
+    {
+        await output.WriteLineAsync("shaping:");
+        var shaping = await ShapingPhase.RunAsync(parse.GetValue(domains), parse.GetValue(perDomain), parse.GetValue(limit),
+            TimeSpan.FromSeconds(parse.GetValue(window)), parse.GetValue(connections), output);
+        await Report(
+            $"fidelity (worst domain)          {shaping.WorstFidelity,8:0.000}   <= 1.00",
+            $"utilization (worst / mean)       {shaping.WorstUtilization,5:0.000} / {shaping.MeanUtilization:0.000}   >= 0.97",
+            $"churn (worker publishes/deliv.)  {shaping.Churn,8:0.00}   <= 2",
+            $"journal writes / delivery        {shaping.JournalRecords,8:0.00}   printed (stream messages: batches of records, two records per transaction)",
+            $"refused replies (throttles)      {shaping.RefusedReplies,8}   0",
+            $"loss / duplicates                {shaping.Lost,4} / {shaping.Duplicates}   0 / 0   ({shaping.Delivered}/{shaping.Published} delivered)");
+    }
+
+    if (run.Contains("warm"))
+    {
+        await output.WriteLineAsync("shaping, warm-up on (every limit ramps over its window at the start):");
+        var warm = await ShapingPhase.RunAsync(parse.GetValue(domains), parse.GetValue(perDomain), parse.GetValue(limit),
+            TimeSpan.FromSeconds(parse.GetValue(window)), parse.GetValue(connections), output, warmUp: true);
+        await Report(
+            $"warm-up on: fidelity / util.     {warm.WorstFidelity,8:0.000} / {warm.WorstUtilization:0.000} (mean {warm.MeanUtilization:0.000})   <= 1.00 / printed (the ramp holds the start back)",
+            $"warm-up on: churn                {warm.Churn,8:0.00}   <= 2   ({warm.Lost} lost, {warm.Duplicates} duplicates)");
+    }
+
+    if (run.Contains("edges") && parse.GetValue(edgesBacklog) > 0)
+    {
+        await output.WriteLineAsync("isolation and priority beside a backlog:");
+        var e = await EdgesPhase.RunAsync(parse.GetValue(edgesBacklog), parse.GetValue(edgesFresh), parse.GetValue(connections), output);
+        await Report(
+            $"isolation: other partition p99   {e.IsolationP99,8:0.00} s <= {e.IsolationBound:0.00} s (its permit spacing + 1 s)",
+            $"priority: transactional p99      {e.PriorityP99,8:0.00} s <= {e.PriorityBound:0.00} s (beside the bulk backlog; {e.BulkDelivered} bulk delivered meanwhile)");
+    }
+
+    if (run.Contains("memory") && parse.GetValue(memoryLarge) > 0)
     {
         await output.WriteLineAsync("memory:");
-        small = await MemoryPhase.RunAsync(parse.GetValue(memorySmall), output);
-        large = await MemoryPhase.RunAsync(parse.GetValue(memoryLarge), output);
+        var small = await MemoryPhase.RunAsync(parse.GetValue(memorySmall), output);
+        var large = await MemoryPhase.RunAsync(parse.GetValue(memoryLarge), output);
+        await Report($"memory (RSS large / small)       {(double)large.RssKiB / small.RssKiB,8:0.000}   <= 1.20   ({large.RssKiB / 1024.0:0.0} / {small.RssKiB / 1024.0:0.0} MiB; peak {large.PeakKiB / 1024.0:0.0} / {small.PeakKiB / 1024.0:0.0} MiB)");
     }
 
     await output.WriteLineAsync();
-    await output.WriteLineAsync("measure                          value      target");
-    await output.WriteLineAsync($"fidelity (worst domain)          {shaping.WorstFidelity,8:0.000}   <= 1.00");
-    await output.WriteLineAsync($"utilization (worst / mean)       {shaping.WorstUtilization,5:0.000} / {shaping.MeanUtilization:0.000}   >= 0.97");
-    await output.WriteLineAsync($"ceiling (drain / raw MailKit)    {drain / raw,8:0.000}   >= 0.50   ({drain:0} / {raw:0} msg/s)");
-    if (small is { } s && large is { } l)
+    foreach (string line in summary)
     {
-        await output.WriteLineAsync($"memory (RSS large / small)       {(double)l.Rss / s.Rss,8:0.000}   <= 1.20   ({l.Rss / 1024.0:0.0} / {s.Rss / 1024.0:0.0} MiB; peak {l.Peak / 1024.0:0.0} / {s.Peak / 1024.0:0.0} MiB)");
+        await output.WriteLineAsync(line);
     }
 
-    await output.WriteLineAsync($"churn (worker publishes/deliv.)  {shaping.Churn,8:0.00}   <= 2");
-    await output.WriteLineAsync($"warm-up on: fidelity / util.     {warm.WorstFidelity,8:0.000} / {warm.WorstUtilization:0.000} (mean {warm.MeanUtilization:0.000})   <= 1.00 / printed (the ramp holds the first window back)");
-    await output.WriteLineAsync($"warm-up on: churn                {warm.Churn,8:0.00}   <= 2   ({warm.Lost} lost, {warm.Duplicates} duplicates)");
-    if (edges is { } e)
-    {
-        await output.WriteLineAsync($"isolation: other partition p99   {e.IsolationP99,8:0.00} s <= {e.IsolationBound:0.00} s (its permit spacing + 1 s)");
-        await output.WriteLineAsync($"priority: transactional p99      {e.PriorityP99,8:0.00} s <= {e.PriorityBound:0.00} s (beside the bulk backlog; {e.BulkDelivered} bulk delivered meanwhile)");
-    }
-
-    await output.WriteLineAsync($"journal writes / delivery        {shaping.JournalRecords,8:0.00}   printed (stream messages: batches of records, two records per transaction)");
-    await output.WriteLineAsync($"refused replies (throttles)      {shaping.RefusedReplies,8}   0");
-    await output.WriteLineAsync($"loss / duplicates                {shaping.Lost,4} / {shaping.Duplicates}   0 / 0   ({shaping.Delivered}/{shaping.Published} delivered)");
     return 0;
 });
 var size = new Option<int>("--size") { Description = "Messages in the outage backlog.", DefaultValueFactory = _ => 10_000 };
