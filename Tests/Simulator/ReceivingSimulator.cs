@@ -25,6 +25,7 @@ public sealed class ReceivingSimulator : IAsyncDisposable
     private TaskCompletionSource _changed = NewSignal();
     private int _delivered;
     private int _sessions;
+    private int _ended;
 
     private ReceivingSimulator(SimulatorOptions options, TimeProvider time)
     {
@@ -42,8 +43,12 @@ public sealed class ReceivingSimulator : IAsyncDisposable
 
             // The SmtpServer package ends a session after this many error replies and appends
             // ", N retry(ies) remaining." to each; a provider's edge does neither, so allow (nearly) unlimited.
-            .MaxRetryCount(int.MaxValue)
-            .Build();
+            .MaxRetryCount(int.MaxValue);
+        if (options.IdleTimeout is { } idle)
+        {
+            serverOptions = serverOptions.CommandWaitTimeout(idle);
+        }
+
         var services = new ServiceProvider();
         services.Add(new RecordingMailboxFilter(policy, this));
         services.Add(new RecordingMessageStore(this, policy));
@@ -53,13 +58,25 @@ public sealed class ReceivingSimulator : IAsyncDisposable
             services.Add(new DelegatingUserAuthenticator((user, password) => users.TryGetValue(user, out string? expected) && expected == password));
         }
 
-        var server = new SmtpServer.SmtpServer(serverOptions, services);
+        var server = new SmtpServer.SmtpServer(serverOptions.Build(), services);
         server.SessionCreated += (_, _) =>
         {
             Interlocked.Increment(ref _sessions);
             Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();
         };
+        server.SessionCompleted += (_, _) => SessionEnded();
+        server.SessionFaulted += (_, _) => SessionEnded();
+        server.SessionCancelled += (_, _) => SessionEnded();
         _serving = server.StartAsync(_stop.Token);
+    }
+
+    /// <summary>SMTP sessions that have ended, whoever ended them.</summary>
+    public int EndedSessionCount => Volatile.Read(ref _ended);
+
+    private void SessionEnded()
+    {
+        Interlocked.Increment(ref _ended);
+        Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();
     }
 
     public int Port { get; }

@@ -17,10 +17,13 @@ internal sealed class RecordingMessageStore(ReceivingSimulator simulator, ReplyP
         string? user = context.Authentication.IsAuthenticated ? context.Authentication.User : null;
         string? messageId = ReadMessageId(buffer);
         var at = simulator.Time.GetUtcNow();
+        string? client = context.Properties.TryGetValue(NoDelayEndpointListenerFactory.ConnectionKey, out object? tcp)
+            ? (((System.Net.Sockets.TcpClient)tcp).Client.RemoteEndPoint as System.Net.IPEndPoint)?.Address.ToString()
+            : null;
         foreach (var to in transaction.To)
         {
             string recipient = to.AsAddress().ToLowerInvariant();
-            simulator.Record(new ReplyRecord(at, ReplyRecord.DataStage, recipient, to.Host.ToLowerInvariant(), 250, "250 2.0.0 Queued", messageId, user));
+            simulator.Record(new ReplyRecord(at, ReplyRecord.DataStage, recipient, to.Host.ToLowerInvariant(), 250, "250 2.0.0 Queued", messageId, user, client));
         }
 
         if (transaction.To.Any(to => policy.HangsUpAfterData(to.Host))

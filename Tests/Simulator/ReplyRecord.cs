@@ -9,8 +9,9 @@ namespace Sluice.Simulator;
 /// <param name="Reply">The full reply text.</param>
 /// <param name="MessageId">The Message-ID header (data stage only).</param>
 /// <param name="User">The user the session authenticated as (data stage only; null: not authenticated).</param>
+/// <param name="Client">The sending client's IP address (data stage only).</param>
 public sealed record ReplyRecord(
-    DateTimeOffset At, string Stage, string Recipient, string Partition, int Code, string Reply, string? MessageId = null, string? User = null)
+    DateTimeOffset At, string Stage, string Recipient, string Partition, int Code, string Reply, string? MessageId = null, string? User = null, string? Client = null)
 {
     public const string RcptStage = "rcpt";
     public const string DataStage = "data";

@@ -6,6 +6,9 @@ public sealed class SimulatorOptions
     /// <summary>TCP port on loopback; 0 picks a free one.</summary>
     public int Port { get; set; } = 2525;
 
+    /// <summary>How long a session may sit idle before the server closes it (receivers close idle sessions); null: SmtpServer's default.</summary>
+    public TimeSpan? IdleTimeout { get; set; }
+
     public string ServerName { get; set; } = "sluice-simulator.local";
 
     /// <summary>Where to append the JSON-lines record of every reply; null keeps it in memory only.</summary>

@@ -50,6 +50,9 @@ public static class MailHeaders
     /// <summary>The egress the message was routed to.</summary>
     public const string Egress = "sluice-egress";
 
+    /// <summary>Why intake chose that egress: <c>field</c>, <c>rule N: …</c> or <c>default</c>.</summary>
+    public const string Route = "sluice-route";
+
     public static string? GetString(IDictionary<string, object?>? headers, string name) =>
         headers is not null && headers.TryGetValue(name, out object? value) ? value switch
         {

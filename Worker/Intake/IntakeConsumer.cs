@@ -10,6 +10,7 @@ using Sluice.Worker.Consuming;
 using Sluice.Worker.Delivery;
 using Sluice.Worker.Providers;
 using Sluice.Worker.Scheduling;
+using Sluice.Worker.Routing;
 using Sluice.Worker.Senders;
 using Sluice.Worker.Sending;
 using Sluice.Worker.Settlement;
@@ -30,8 +31,8 @@ internal sealed partial class IntakeConsumer(
     IOptions<IntakeOptions> options,
     IOptions<TopologyOptions> topology,
     IOptions<ContractLimits> contract,
-    IOptions<LimitOptions> limits,
-    IOptions<SmtpOptions> smtp,
+    EgressSettings egressSettings,
+    IOptions<RoutingOptions> routing,
     IOptions<SenderOptions> senders,
     ProviderResolver providers,
     IntakeTelemetry telemetry,
@@ -40,7 +41,7 @@ internal sealed partial class IntakeConsumer(
     ILogger<IntakeConsumer> logger) : BackgroundService
 {
     private readonly InFlight _inFlight = new();
-    private readonly IntakeSplitter _splitter = new([.. topology.Value.EffectiveEgresses], contract.Value, new SenderAllowlist(senders.Value));
+    private readonly IntakeSplitter _splitter = new([.. topology.Value.EffectiveEgresses], contract.Value, new SenderAllowlist(senders.Value), new EgressRouter(routing.Value));
     private volatile bool _stopping;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -170,7 +171,7 @@ internal sealed partial class IntakeConsumer(
                 {
                     // The provider (when known) is the share's limit partition downstream.
                     string? provider = await providers.ResolveAsync(share.Domain, CancellationToken.None).ConfigureAwait(false);
-                    int largest = RecipientBatches.Largest(limits.Value, smtp.Value, Scheduling.Partitions.Key(share.Domain, provider), route.Tenant);
+                    int largest = RecipientBatches.Largest(egressSettings.Limits(route.Egress), egressSettings.Smtp(route.Egress), Scheduling.Partitions.Key(share.Domain, provider), route.Tenant);
                     foreach (var batch in RecipientBatches.Split(share.Recipients, largest))
                     {
                         var properties = NextHop.Fresh(delivery.BasicProperties,
@@ -181,6 +182,7 @@ internal sealed partial class IntakeConsumer(
                             new(MailHeaders.Attempts, 0L),
                             new(MailHeaders.AcceptedAt, acceptedAt),
                             new(MailHeaders.Egress, route.Egress),
+                            new(MailHeaders.Route, route.Reason),
                             new(MailHeaders.Redrives, redrives),
                         ]);
                         properties.MessageId = route.MessageId;

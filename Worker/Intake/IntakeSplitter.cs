@@ -2,8 +2,8 @@ using System.Text.Json;
 using Sluice.Contracts;
 using Sluice.Contracts.Validation;
 using Sluice.Worker.Delivery;
+using Sluice.Worker.Routing;
 using Sluice.Worker.Senders;
-using Sluice.Worker.Topology;
 
 namespace Sluice.Worker.Intake;
 
@@ -13,10 +13,15 @@ namespace Sluice.Worker.Intake;
 /// Never throws on bad input: everything that cannot be routed becomes a <see cref="IntakeDecision.Reject"/>
 /// with a reason.
 /// </summary>
-public sealed class IntakeSplitter(IReadOnlyCollection<string> egresses, ContractLimits limits, SenderAllowlist senders)
+public sealed class IntakeSplitter(IReadOnlyCollection<string> egresses, ContractLimits limits, SenderAllowlist senders, EgressRouter router)
 {
     public IntakeSplitter(IReadOnlyCollection<string> egresses, ContractLimits limits)
         : this(egresses, limits, new SenderAllowlist(new SenderOptions()))
+    {
+    }
+
+    public IntakeSplitter(IReadOnlyCollection<string> egresses, ContractLimits limits, SenderAllowlist senders)
+        : this(egresses, limits, senders, new EgressRouter(new RoutingOptions()))
     {
     }
 
@@ -55,11 +60,12 @@ public sealed class IntakeSplitter(IReadOnlyCollection<string> egresses, Contrac
             return refusal;
         }
 
-        string egress = normalized.Egress ?? QueueNames.DefaultEgress;
+        var route = router.Choose(normalized);
+        string egress = route.Egress;
         if (!egresses.Contains(egress))
         {
             return new IntakeDecision.Reject(FailureReasons.UnknownEgress,
-                $"egress '{egress}' is not one of this deployment's egresses ({string.Join(", ", egresses)})");
+                $"egress '{PrintableText.Escape(egress, 100)}' ({route.Reason}) is not one of this deployment's egresses ({string.Join(", ", egresses)})");
         }
 
         var recipients = normalized.AllRecipients().Select(r => r.Address);
@@ -84,7 +90,7 @@ public sealed class IntakeSplitter(IReadOnlyCollection<string> egresses, Contrac
             return new IntakeDecision.Reject(FailureReasons.InvalidEnvelope, $"{MailHeaders.Recipients} names none of the message's recipients");
         }
 
-        return new IntakeDecision.Route(egress, normalized.Id, normalized.Tenant, OutboundMailJson.Serialize(normalized), shares);
+        return new IntakeDecision.Route(egress, normalized.Id, normalized.Tenant, OutboundMailJson.Serialize(normalized), shares) { Reason = route.Reason };
     }
 
     /// <summary>The producer's MIME must be sendable as given, and every author address the tenant's own.</summary>

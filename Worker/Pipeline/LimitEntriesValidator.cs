@@ -19,13 +19,20 @@ internal sealed class LimitEntriesValidator(IConfiguration configuration) : IVal
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
-        Check("Domains", options.Domains, failures);
-        Check("Providers", options.Providers, failures);
-        Check("Tenants", options.Tenants, failures);
+        // An egress's own limits (a named instance) are the defaults with Egresses:NAME:Limits on top: both are read.
+        string[] roots = string.IsNullOrEmpty(name)
+            ? [LimitOptions.SectionName]
+            : [LimitOptions.SectionName, $"{Routing.EgressSettings.SectionName}:{name}:{LimitOptions.SectionName}"];
+        foreach (string root in roots)
+        {
+            Check(root, "Domains", options.Domains, failures);
+            Check(root, "Providers", options.Providers, failures);
+            Check(root, "Tenants", options.Tenants, failures);
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private void Check<T>(string section, Dictionary<string, T> entries, List<string> failures)
+    private void Check<T>(string root, string section, Dictionary<string, T> entries, List<string> failures)
         where T : WindowLimit
     {
         foreach (var (key, limit) in entries)
@@ -37,7 +44,7 @@ internal sealed class LimitEntriesValidator(IConfiguration configuration) : IVal
             }
         }
 
-        foreach (var entry in configuration.GetSection($"{LimitOptions.SectionName}:{section}").GetChildren().Where(c => !entries.ContainsKey(c.Key)))
+        foreach (var entry in configuration.GetSection($"{root}:{section}").GetChildren().Where(c => !entries.ContainsKey(c.Key)))
         {
             failures.AddRange(entry.GetChildren().Select(value => Unreadable(value)).OfType<string>().Select(why => $"{section}:{entry.Key}:{why}")
                 .DefaultIfEmpty($"{section}:{entry.Key}: could not be read."));

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using Sluice.Worker.Broker;
-using Sluice.Worker.Sending;
+using Sluice.Worker.Routing;
 using Sluice.Worker.Topology;
 
 namespace Sluice.Worker.Scheduling;
@@ -19,8 +19,7 @@ internal sealed partial class EgressSchedulerService(
     BrokerConnector connector,
     EgressServices services,
     IOptions<TopologyOptions> topology,
-    IOptions<LimitOptions> limits,
-    IOptions<SmtpOptions> smtp,
+    EgressSettings settings,
     IOptions<SchedulerOptions> scheduler,
     IOptions<BrokerOptions> broker,
     ILogger<EgressSchedulerService> logger) : BackgroundService
@@ -41,7 +40,8 @@ internal sealed partial class EgressSchedulerService(
                 if (await TryTakeLeaseAsync(connection, egress, stoppingToken).ConfigureAwait(false))
                 {
                     announcedStandby = false;
-                    var session = new EgressSession(egress, connection, services, limits, smtp, scheduler, broker, topology.Value, logger);
+                    var session = new EgressSession(egress, connection, services, Options.Create(settings.Limits(egress)), Options.Create(settings.Smtp(egress)),
+                        scheduler, broker, topology.Value, logger);
                     await session.RunAsync(stoppingToken).ConfigureAwait(false);
                     continue;
                 }

@@ -14,6 +14,9 @@ namespace Sluice.Worker.Sending;
 public sealed record SendReport(
     IReadOnlyList<string> Accepted, IReadOnlyList<RecipientReply> Refused, Exception? ConnectionFailure = null, Exception? Uncertain = null, SmtpReply? Reply = null)
 {
+    /// <summary>The failure came on a connection that had carried a transaction before (it may only have gone idle).</summary>
+    public bool Reused { get; init; }
+
     public static SendReport ConnectionFailed(Exception failure) => new([], [], failure);
 
     public static SendReport UncertainOutcome(Exception failure) => new([], [], null, failure);

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using MailKit;
 using MailKit.Net.Smtp;
@@ -15,6 +16,10 @@ namespace Sluice.Worker.Sending;
 public sealed class SmtpConnection(SmtpOptions options) : IAsyncDisposable
 {
     private RecipientTrackingSmtpClient? _client;
+
+    // Transactions begun on the open connection: a connection that has carried one may have been closed by the
+    // server while it sat idle (receivers close idle sessions), which is not a smarthost fault.
+    private int _used;
 
     /// <summary>
     /// Opens the connection if it is not open; returns the failure, or null. The scheduler calls this
@@ -39,12 +44,26 @@ public sealed class SmtpConnection(SmtpOptions options) : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(recipients);
+        var report = await SendOnceAsync(message, sender, recipients).ConfigureAwait(false);
+        if (report.ConnectionFailure is not null && report.Reused)
+        {
+            // The server closed the idle connection (nothing was accepted on it): once more on a new one, which
+            // tells a smarthost that is really failing from one that only hung up on an idle session.
+            report = await SendOnceAsync(message, sender, recipients).ConfigureAwait(false);
+        }
+
+        return report;
+    }
+
+    private async Task<SendReport> SendOnceAsync(MimeMessage message, string sender, IReadOnlyList<string> recipients)
+    {
         if (await EnsureConnectedAsync().ConfigureAwait(false) is { } connectFailure)
         {
             return SendReport.ConnectionFailed(connectFailure);
         }
 
         var client = _client!;
+        bool reused = _used++ > 0;
         client.BeginTransaction();
         try
         {
@@ -70,7 +89,7 @@ public sealed class SmtpConnection(SmtpOptions options) : IAsyncDisposable
 
             // Before any recipient was accepted nothing can have been delivered: the smarthost failed. After, the
             // data may have arrived and only the reply was lost: the outcome is uncertain, an attempt of this message.
-            return client.Accepted > 0 ? SendReport.UncertainOutcome(e) : SendReport.ConnectionFailed(SmarthostException.From(e));
+            return client.Accepted > 0 ? SendReport.UncertainOutcome(e) : SendReport.ConnectionFailed(SmarthostException.From(e)) with { Reused = reused };
         }
     }
 
@@ -134,9 +153,17 @@ public sealed class SmtpConnection(SmtpOptions options) : IAsyncDisposable
         using var deadline = new CancellationTokenSource(options.ConnectTimeout);
         // SMTP is small writes answered by small replies: without TCP_NODELAY, Nagle's algorithm and
         // delayed ACKs add ~40 ms to every transaction (measured against the simulator on loopback).
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var local = string.IsNullOrEmpty(options.LocalAddress) ? null : IPAddress.Parse(options.LocalAddress);
+        var socket = local is null
+            ? new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true }
+            : new Socket(local.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
+            if (local is not null)
+            {
+                socket.Bind(new IPEndPoint(local, 0));
+            }
+
             await socket.ConnectAsync(options.Host, options.Port, deadline.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException)
@@ -199,6 +226,7 @@ public sealed class SmtpConnection(SmtpOptions options) : IAsyncDisposable
 
         var client = _client;
         _client = null;
+        _used = 0;
         try
         {
             if (client.IsConnected)

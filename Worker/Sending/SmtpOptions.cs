@@ -23,6 +23,12 @@ public sealed class SmtpOptions
     /// <summary>The name Sluice gives in EHLO; empty uses the machine name.</summary>
     public string? HeloName { get; set; }
 
+    /// <summary>
+    /// The local IP address connections leave from (an egress's own sending address, e.g. one SPF names); empty lets
+    /// the system choose.
+    /// </summary>
+    public string? LocalAddress { get; set; }
+
     /// <summary>SMTP connections per egress: one per concurrent send, reused across messages.</summary>
     [Range(1, 1000)]
     public int Connections { get; set; } = 16;

@@ -38,6 +38,29 @@ public sealed class SmarthostTroubleTests
     }
 
     [Fact]
+    public async Task A_connection_the_smarthost_closed_while_idle_is_replaced_without_a_back_off()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+        await using var simulator = ReceivingSimulator.Start(new SimulatorOptions { Port = 0, IdleTimeout = TimeSpan.FromMilliseconds(300) });
+        var logs = new LogCapture();
+        await using var worker = await InProcessWorker.StartAsync(PipelineConfiguration.For(broker, simulator, ("Smtp:Connections", "1")), logs);
+        await using var connection = await broker.ConnectAsync();
+        await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
+
+        await publisher.PublishAsync(SampleMail.To("first@idle.example"));
+        await simulator.WaitUntilAsync(s => s.DeliveredCount == 1, HangGuard);
+
+        // The receiver hangs up on the idle session; the worker's one connection does not know yet.
+        await simulator.WaitUntilAsync(s => s.EndedSessionCount == 1, HangGuard);
+        await publisher.PublishAsync(SampleMail.To("second@idle.example"));
+        await simulator.WaitUntilAsync(s => s.DeliveredCount == 2, HangGuard);
+
+        // Sent on a new session at once: no smarthost fault, no back-off of the egress.
+        Assert.Equal(2, simulator.SessionCount);
+        Assert.DoesNotContain(logs.Lines, l => l.Contains("smarthost fault", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task While_the_smarthost_is_unreachable_mail_waits_and_is_delivered_once_it_answers()
     {
         await using var broker = await TestBroker.CreateAsync();

@@ -1,0 +1,42 @@
+using Sluice.Contracts;
+
+namespace Sluice.Worker.Routing;
+
+/// <summary>The egress a message takes, and why (recorded on the message as <c>sluice-route</c>).</summary>
+/// <param name="Egress">The egress.</param>
+/// <param name="Reason"><c>field</c> (the message named it), <c>rule N: …</c> (a configured rule), or <c>default</c>.</param>
+public sealed record RouteChoice(string Egress, string Reason);
+
+/// <summary>Picks a message's egress from <see cref="RoutingOptions"/>: pure, so the rules are unit-tested.</summary>
+public sealed class EgressRouter(RoutingOptions options)
+{
+    public RouteChoice Choose(OutboundMail mail)
+    {
+        ArgumentNullException.ThrowIfNull(mail);
+        if (mail.Egress is { } named)
+        {
+            return new RouteChoice(named, "field");
+        }
+
+        string senderDomain = mail.From.Address[(mail.From.Address.LastIndexOf('@') + 1)..];
+        for (int i = 0; i < options.Rules.Count; i++)
+        {
+            var rule = options.Rules[i];
+            if (Matches(rule, mail.Tenant, senderDomain))
+            {
+                return new RouteChoice(rule.Egress, $"rule {i}: {rule}");
+            }
+        }
+
+        return new RouteChoice(options.Default, "default");
+    }
+
+    private static bool Matches(RouteRule rule, string tenant, string senderDomain) =>
+        (rule.Tenant is not null || rule.SenderDomain is not null)
+        && (rule.Tenant is null || string.Equals(rule.Tenant, tenant, StringComparison.Ordinal))
+        && (rule.SenderDomain is null || DomainMatches(rule.SenderDomain, senderDomain));
+
+    private static bool DomainMatches(string pattern, string domain) => pattern.StartsWith("*.", StringComparison.Ordinal)
+        ? domain.EndsWith(pattern[1..], StringComparison.OrdinalIgnoreCase) || string.Equals(domain, pattern[2..], StringComparison.OrdinalIgnoreCase)
+        : string.Equals(pattern, domain, StringComparison.OrdinalIgnoreCase);
+}

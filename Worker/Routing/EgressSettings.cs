@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Sluice.Worker.Scheduling;
+using Sluice.Worker.Sending;
+using Sluice.Worker.Topology;
+
+namespace Sluice.Worker.Routing;
+
+/// <summary>
+/// What each egress sends with: the <c>Smtp</c> and <c>Limits</c> sections are every egress's defaults, and
+/// <c>Egresses:NAME:Smtp</c> / <c>Egresses:NAME:Limits</c> override them key by key for egress NAME (a smarthost,
+/// credentials, connections or limits of its own). Each egress's settings are a named options instance (the
+/// egress's name), bound and validated at start like the defaults.
+/// </summary>
+public sealed class EgressSettings(IOptionsMonitor<SmtpOptions> smtp, IOptionsMonitor<LimitOptions> limits)
+{
+    public const string SectionName = "Egresses";
+
+    /// <summary>The SMTP settings of <paramref name="egress"/>.</summary>
+    public SmtpOptions Smtp(string egress) => smtp.Get(egress);
+
+    /// <summary>The limits of <paramref name="egress"/>.</summary>
+    public LimitOptions Limits(string egress) => limits.Get(egress);
+
+    /// <summary>Registers one named <see cref="SmtpOptions"/> and <see cref="LimitOptions"/> per configured egress, validated at start.</summary>
+    public static void Register(IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var topology = configuration.GetSection(TopologyOptions.SectionName).Get<TopologyOptions>() ?? new TopologyOptions();
+        foreach (string egress in topology.EffectiveEgresses)
+        {
+            services.AddOptions<SmtpOptions>(egress)
+                .Bind(configuration.GetSection(SmtpOptions.SectionName))
+                .Bind(configuration.GetSection($"{SectionName}:{egress}:{SmtpOptions.SectionName}"))
+                .ValidateOnStart();
+            services.AddOptions<LimitOptions>(egress)
+                .Bind(configuration.GetSection(LimitOptions.SectionName))
+                .Bind(configuration.GetSection($"{SectionName}:{egress}:{LimitOptions.SectionName}"))
+                .ValidateOnStart();
+        }
+
+        services.AddSingleton<EgressSettings>();
+        services.AddSingleton<IValidateOptions<TopologyOptions>, EgressSectionsValidator>();
+    }
+}
