@@ -50,6 +50,9 @@ public static class MailHeaders
     /// <summary>The egress the message was routed to.</summary>
     public const string Egress = "sluice-egress";
 
+    /// <summary>The egress a ban suspended when this copy was moved to its fallback egress (it is not moved on again).</summary>
+    public const string ReroutedFrom = "sluice-rerouted-from";
+
     /// <summary>Why intake chose that egress: <c>field</c>, <c>rule N: …</c> or <c>default</c>.</summary>
     public const string Route = "sluice-route";
 

@@ -9,6 +9,9 @@ public abstract record Decision
     /// <summary>On as several copies of at most <paramref name="Largest"/> recipients (one transaction may never overrun a limit).</summary>
     public sealed record Split(int Largest) : Decision;
 
+    /// <summary>To the fallback egress's queue, sent under its limits: this egress is suspended by a ban.</summary>
+    public sealed record Reroute(string Egress) : Decision;
+
     /// <summary>Into (or back into) its partition's waiting lane; when no lane can take it, decide again with <see cref="MessageFacts.LaneRefused"/>.</summary>
     public sealed record ToLane : Decision;
 

@@ -19,6 +19,12 @@ public static class MessageDecision
             return new Decision.Park(FailureReasons.Expired, $"notAfter {notAfter:O} has passed");
         }
 
+        if (facts.EgressSuspendedUntil is not null && !facts.EgressPaused && facts.Fallback is { } fallback && !facts.Rerouted)
+        {
+            // Banned, with a route to spare: the fallback sends it (once: mail rerouted here is never sent on again).
+            return new Decision.Reroute(fallback);
+        }
+
         bool egressHeld = facts.EgressPaused || facts.EgressSuspendedUntil is not null;
         if (facts.InLane && egressHeld && !facts.LaneRefused)
         {

@@ -16,6 +16,8 @@ namespace Sluice.Worker.Dispatch;
 /// <param name="LaneRefused">A lane was asked to take it and could not (all lanes in use): the tiers are left.</param>
 /// <param name="ShortestTier">The shortest delay tier: shorter waits are waited out in hand.</param>
 /// <param name="PausedRecheck">How often mail held by a pause or a suspension looks again.</param>
+/// <param name="Fallback">The egress that sends this egress's mail while a ban suspends it (null: none, the mail waits).</param>
+/// <param name="Rerouted">The message came here from another egress's suspension already (it is not sent on again).</param>
 public sealed record MessageFacts(
     DateTimeOffset Now,
     DateTimeOffset? NotAfter,
@@ -31,4 +33,6 @@ public sealed record MessageFacts(
     bool PartitionHasLane,
     bool LaneRefused,
     TimeSpan ShortestTier,
-    TimeSpan PausedRecheck);
+    TimeSpan PausedRecheck,
+    string? Fallback = null,
+    bool Rerouted = false);

@@ -28,7 +28,7 @@ public sealed class EgressRouter(RoutingOptions options)
             }
         }
 
-        return new RouteChoice(options.Default, "default");
+        return new RouteChoice(options.EffectiveDefault, "default");
     }
 
     private static bool Matches(RouteRule rule, string tenant, string senderDomain) =>

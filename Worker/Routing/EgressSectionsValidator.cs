@@ -19,6 +19,14 @@ internal sealed class EgressSectionsValidator(IConfiguration configuration) : IV
             .Where(section => !known.Contains(section.Key))
             .Select(section => $"{EgressSettings.SectionName}:{section.Key}: no such egress (Topology:Egresses is {list})")
             .ToList();
+        foreach (string egress in options.EffectiveEgresses)
+        {
+            if (EgressSettings.FallbackOf(configuration, egress) is { } fallback && (!known.Contains(fallback) || fallback == egress))
+            {
+                failures.Add($"{EgressSettings.SectionName}:{egress}:Fallback: '{fallback}' is not another egress (Topology:Egresses is {list})");
+            }
+        }
+
         var routing = configuration.GetSection(RoutingOptions.SectionName).Get<RoutingOptions>() ?? new RoutingOptions();
         failures.AddRange(routing.Rules.Select((rule, i) => (rule, i))
             .Where(r => !known.Contains(r.rule.Egress))
@@ -26,9 +34,9 @@ internal sealed class EgressSectionsValidator(IConfiguration configuration) : IV
         failures.AddRange(routing.Rules.Select((rule, i) => (rule, i))
             .Where(r => r.rule.Tenant is null && r.rule.SenderDomain is null)
             .Select(r => $"{RoutingOptions.SectionName}:Rules:{r.i}: a rule needs a Tenant or a SenderDomain (a rule for everything is Routing:Default)"));
-        if (!known.Contains(routing.Default))
+        if (routing.Default is { } chosen && !known.Contains(chosen))
         {
-            failures.Add($"{RoutingOptions.SectionName}:Default: '{routing.Default}' is no such egress (Topology:Egresses is {list})");
+            failures.Add($"{RoutingOptions.SectionName}:Default: '{chosen}' is no such egress (Topology:Egresses is {list})");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -13,9 +13,18 @@ namespace Sluice.Worker.Routing;
 /// credentials, connections or limits of its own). Each egress's settings are a named options instance (the
 /// egress's name), bound and validated at start like the defaults.
 /// </summary>
-public sealed class EgressSettings(IOptionsMonitor<SmtpOptions> smtp, IOptionsMonitor<LimitOptions> limits)
+public sealed class EgressSettings(IOptionsMonitor<SmtpOptions> smtp, IOptionsMonitor<LimitOptions> limits, IConfiguration configuration)
 {
     public const string SectionName = "Egresses";
+
+    /// <summary>
+    /// The egress that sends <paramref name="egress"/>'s mail while a ban suspends it (<c>Egresses:NAME:Fallback</c>);
+    /// null: the mail waits for the suspension to end.
+    /// </summary>
+    public string? Fallback(string egress) => FallbackOf(configuration, egress);
+
+    internal static string? FallbackOf(IConfiguration configuration, string egress) =>
+        configuration[$"{SectionName}:{egress}:Fallback"] is { Length: > 0 } fallback ? fallback : null;
 
     /// <summary>The SMTP settings of <paramref name="egress"/>.</summary>
     public SmtpOptions Smtp(string egress) => smtp.Get(egress);

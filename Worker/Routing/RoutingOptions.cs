@@ -14,9 +14,14 @@ public sealed class RoutingOptions
     /// <summary>Rules in order; the first that matches wins.</summary>
     public List<RouteRule> Rules { get; set; } = [];
 
-    /// <summary>The egress of mail that names none and matches no rule.</summary>
-    [Required]
-    public string Default { get; set; } = QueueNames.DefaultEgress;
+    /// <summary>
+    /// The egress of mail that names none and matches no rule; unset: <c>default</c> (and such mail fails with
+    /// <c>unknown-egress</c> where there is no egress of that name).
+    /// </summary>
+    public string? Default { get; set; }
+
+    /// <summary>The default egress in force.</summary>
+    public string EffectiveDefault => Default ?? QueueNames.DefaultEgress;
 }
 
 /// <summary>One routing rule: every condition given must hold (at least one must be given).</summary>

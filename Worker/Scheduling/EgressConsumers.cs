@@ -8,7 +8,9 @@ namespace Sluice.Worker.Scheduling;
 /// The owner's consumers on an egress's due and fresh queues, on while the egress is neither paused,
 /// suspended by a ban nor stopping, off otherwise (so its mail stays where it is). Due mail is subscribed first: it has waited already.
 /// </summary>
-internal sealed class EgressConsumers(IChannel channel, IAsyncBasicConsumer consumer, string egress, PauseState pauses, EgressBreaker breaker, Func<bool> stopping) : IDisposable
+/// <remarks>With a fallback egress, a suspended egress keeps consuming: its mail moves to the fallback.</remarks>
+internal sealed class EgressConsumers(
+    IChannel channel, IAsyncBasicConsumer consumer, string egress, PauseState pauses, EgressBreaker breaker, Func<bool> stopping, bool hasFallback = false) : IDisposable
 {
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly List<string> _tags = [];
@@ -21,7 +23,7 @@ internal sealed class EgressConsumers(IChannel channel, IAsyncBasicConsumer cons
         await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            bool wanted = !stopping() && breaker.SuspendedUntil is null && !pauses.IsPaused(new ControlTarget(ControlTargetKind.Egress, egress));
+            bool wanted = !stopping() && (hasFallback || breaker.SuspendedUntil is null) && !pauses.IsPaused(new ControlTarget(ControlTargetKind.Egress, egress));
             if (wanted && _tags.Count == 0)
             {
                 _tags.Add(await channel.BasicConsumeAsync(QueueNames.Due(egress), autoAck: false, consumer, cancellationToken).ConfigureAwait(false));

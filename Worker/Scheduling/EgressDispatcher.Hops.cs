@@ -107,4 +107,17 @@ public sealed partial class EgressDispatcher
             Activity.Current?.AddEvent(new ActivityEvent(outcome, tags: new ActivityTagsCollection { ["recipients"] = recipients }));
         }
     }
+
+    /// <summary>
+    /// This egress is suspended by a ban: the copy goes to the fallback egress's queue, marked so it is not moved on
+    /// again, without this egress's slot (the fallback plans its own), then the original is acked.
+    /// </summary>
+    private Task RerouteAsync(EgressWork work, EgressEnvelope envelope, string to)
+    {
+        services.Scheduling.Rerouted(egress, to);
+        LogRerouted(work.Properties.MessageId, envelope.Domain, egress, to);
+        return MoveAsync(work, QueueNames.Egress(to),
+            [new(MailHeaders.Egress, to), new(MailHeaders.ReroutedFrom, egress), new(MailHeaders.NotBefore, null), new(MailHeaders.Slotted, null)],
+            envelope.Recipients);
+    }
 }

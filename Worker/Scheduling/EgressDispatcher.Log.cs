@@ -51,4 +51,7 @@ public sealed partial class EgressDispatcher
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Smarthost fault detail.")]
     private partial void LogConnectionFailureDetail(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Message {MessageId} to {Domain}: egress {Egress} is suspended by a ban; moved to its fallback {Fallback}.")]
+    private partial void LogRerouted(string? messageId, string domain, string egress, string fallback);
 }

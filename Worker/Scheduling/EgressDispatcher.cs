@@ -38,7 +38,8 @@ public sealed partial class EgressDispatcher(
     WaitingLanes lanes,
     DeliveryJournal journal,
     DeliveryEvents events,
-    ILogger logger)
+    ILogger logger,
+    string? fallback = null)
 {
     private readonly TimeProvider _time = services.Time;
 
@@ -209,13 +210,16 @@ public sealed partial class EgressDispatcher(
         PartitionHasLane: lanes.HasLane(envelope.Partition),
         LaneRefused: laneRefused,
         services.Tiers.Shortest,
-        services.PausedRecheck);
+        services.PausedRecheck,
+        fallback,
+        Rerouted: MailHeaders.GetString(work.Properties.Headers, MailHeaders.ReroutedFrom) is not null);
 
     /// <summary>Settles the message as decided without a send: parked, split, or round the tiers (to a reserved slot of the level that refused).</summary>
     private Task CarryOutAsync(EgressWork work, EgressEnvelope envelope, Decision decision, Admission.RateLimited? limited) => decision switch
     {
         Decision.Park park => ParkAsync(work, envelope, envelope.Recipients, park.Reason, park.Detail),
         Decision.Split split => SplitAsync(work, envelope, split.Largest),
+        Decision.Reroute reroute => RerouteAsync(work, envelope, reroute.Egress),
         Decision.ToTiers tiers => DelayAsync(work, envelope, envelope.Recipients, tiers.NotBefore, tiers.Slotted, envelope.Attempts, null),
         Decision.ToSlot when limited is not null => DelayAsync(work, envelope, envelope.Recipients,
             planner.Reserve(limited.Level, envelope.Recipients.Count, limited.Limiter, envelope.Slotted ? envelope.NotBefore : null), slotted: true, envelope.Attempts, null),

@@ -30,7 +30,8 @@ internal sealed partial class EgressSession(
     IOptions<SchedulerOptions> scheduler,
     IOptions<BrokerOptions> broker,
     TopologyOptions topology,
-    ILogger logger)
+    ILogger logger,
+    string? fallback = null)
 {
     private readonly int _deliveryLimit = topology.EgressDeliveryLimit;
     private volatile bool _stopping;
@@ -74,12 +75,12 @@ internal sealed partial class EgressSession(
 
         // Fresh transactional mail held beside the lanes is unacknowledged egress mail: at most half the prefetch.
         await using var lanes = new WaitingLanes(egress, connection, scheduler.Value.Lanes, topology, services, limiters, planner, gate, breaker, journal,
-            work.Writer, scheduler.Value.Prefetch / 2, logger);
+            work.Writer, scheduler.Value.Prefetch / 2, logger, fallback);
         await lanes.StartAsync(openLanes, stoppingToken).ConfigureAwait(false);
 
         var backlog = new DomainBacklog();
         var activity = new PartitionActivity(services.Time);
-        var dispatcher = new EgressDispatcher(egress, services, limiters, planner, gate, breaker, backlog, activity, publisher, lanes, journal, events, logger);
+        var dispatcher = new EgressDispatcher(egress, services, limiters, planner, gate, breaker, backlog, activity, publisher, lanes, journal, events, logger, fallback);
         using var reporting = new CancellationTokenSource();
         var status = new StatusReporter(egress, services, limits.Value, planner, limiters, gate, breaker, backlog, activity, publisher, scheduler.Value.StatusInterval, takeover);
         var reporter = status.RunAsync(reporting.Token);
@@ -89,7 +90,7 @@ internal sealed partial class EgressSession(
             .ToList();
 
         // A paused egress stops consuming, so its mail stays where it is instead of circling the tiers.
-        using var consumers = new EgressConsumers(channel, consumer, egress, services.Pauses, breaker, () => _stopping);
+        using var consumers = new EgressConsumers(channel, consumer, egress, services.Pauses, breaker, () => _stopping, fallback is not null);
         void OnBreaker()
         {
             consumers.Sync();

@@ -17,6 +17,19 @@ public sealed class SchedulerOptions
     public TimeSpan LeaseRetryInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
+    /// Spread the egresses over the running workers: each owns at most its share (egresses ÷ workers, rounded up), so
+    /// every replica adds sending capacity. Off: the first worker owns every egress it can take, the others stand by.
+    /// </summary>
+    public bool SpreadOwnership { get; set; } = true;
+
+    /// <summary>
+    /// How long a worker may own more than its share before it hands one egress over (a worker that restarts
+    /// must not make the others shuffle every egress).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan HandOverAfter { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// How long mail to a paused domain or provider waits in the delay tiers before it looks again.
     /// (A paused egress stops consuming instead, so its mail does not move at all.)
     /// </summary>

@@ -38,7 +38,8 @@ public sealed partial class WaitingLanes(
     DeliveryJournal journal,
     ChannelWriter<EgressWork> senders,
     int priorityBudget,
-    ILogger logger) : IAsyncDisposable
+    ILogger logger,
+    string? fallback = null) : IAsyncDisposable
 {
     /// <summary>How long a pump waits at most before it looks again at a condition that may change without a word (the ramp).</summary>
     private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
@@ -386,13 +387,22 @@ public sealed partial class WaitingLanes(
                 }
 
                 lane.LastActive = now;
+                var envelope = next.Envelope;
+                if (fallback is not null && breaker.SuspendedUntil is not null && MailHeaders.GetString(next.Work.Properties.Headers, MailHeaders.ReroutedFrom) is null
+                    && !services.Pauses.IsPaused(new ControlTarget(ControlTargetKind.Egress, egress)))
+                {
+                    // Suspended by a ban, with a fallback egress to send it: the dispatcher moves it there.
+                    Take(lane, next);
+                    Forward(next.Work with { Envelope = envelope });
+                    continue;
+                }
+
                 if (BlockedUntil(lane.Partition, now) is { } until)
                 {
                     await lane.Wake.WaitAsync(Min(until - now, Recheck), _time, stopping).ConfigureAwait(false);
                     continue;
                 }
 
-                var envelope = next.Envelope;
                 if (NotForThisLane(envelope, now))
                 {
                     // Paused by itself, past its notAfter, or larger than a transaction may now be: the dispatcher

@@ -21,6 +21,7 @@ public sealed class SchedulerTelemetry
     private readonly Counter<long> _suspensions;
     private readonly Counter<long> _laneMoves;
     private readonly Counter<long> _delays;
+    private readonly Counter<long> _reroutes;
 
     public SchedulerTelemetry(IMeterFactory meterFactory, DomainTags domains)
     {
@@ -32,6 +33,7 @@ public sealed class SchedulerTelemetry
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600, 10800] });
         _delays = meter.CreateCounter<long>("sluice.delay.publishes", "{message}", "Copies sent round a delay tier (retries, pauses, suspensions; a partition's backlog waits in its lane instead).");
         _laneMoves = meter.CreateCounter<long>("sluice.lane.moves", "{message}", "Messages moved into a partition's waiting lane (one publish each, whatever the wait).");
+        _reroutes = meter.CreateCounter<long>("sluice.egress.reroutes", "{message}", "Messages moved to the fallback egress while a ban suspended theirs.");
         _suspensions = meter.CreateCounter<long>("sluice.egress.suspensions", "{suspension}", "Ban replies that suspended an egress.");
         meter.CreateObservableGauge("sluice.limiter.limit", () => Partitions(p => p.PermitLimit), "{recipient}", "Recipients per window allowed now per partition (after adapting to throttles).");
         meter.CreateObservableGauge("sluice.limiter.ceiling", () => Partitions(p => p.Ceiling), "{recipient}", "The configured limit per window per partition.");
@@ -44,11 +46,18 @@ public sealed class SchedulerTelemetry
         meter.CreateObservableGauge("sluice.egress.drain_eta", () => Egresses(DrainEta), "s", "Time to send what waits in the tiers at the rates allowed now (the slowest partition).");
     }
 
+    /// <summary>This worker took an egress or gave one up.</summary>
+    public event Action? OwnershipChanged;
+
+    /// <summary>The egresses this worker owns now.</summary>
+    public IReadOnlyCollection<string> Owned => [.. _owned.Keys];
+
     /// <summary>Publishes gauges for an egress this worker owns until the returned handle is disposed.</summary>
     public IDisposable Own(string egress, Func<EgressSnapshot> snapshot, Func<IReadOnlyCollection<string>>? laneQueues = null)
     {
         _owned[egress] = snapshot;
         _lanes[egress] = laneQueues ?? (() => []);
+        OwnershipChanged?.Invoke();
 
         // A counter series appears with its first measurement: start at 0, so `increase()` sees the first ban
         // and the first refusal of every level.
@@ -64,6 +73,7 @@ public sealed class SchedulerTelemetry
         {
             _owned.TryRemove(egress, out _);
             _lanes.TryRemove(egress, out _);
+            OwnershipChanged?.Invoke();
         });
     }
 
@@ -88,6 +98,9 @@ public sealed class SchedulerTelemetry
     }
 
     public void Delayed(string egress) => _delays.Add(1, new KeyValuePair<string, object?>("egress", egress));
+
+    public void Rerouted(string egress, string fallback) =>
+        _reroutes.Add(1, new KeyValuePair<string, object?>("egress", egress), new KeyValuePair<string, object?>("fallback", fallback));
 
     public void MovedToLane(string egress) => _laneMoves.Add(1, new KeyValuePair<string, object?>("egress", egress));
 

@@ -97,4 +97,19 @@ public sealed class MessageDecisionTests
         Assert.Equal(new Decision.AskAgain(TimeSpan.FromMilliseconds(200)), MessageDecision.Refused(soon, Fresh() with { Slotted = true, NotBefore = Now }));
         Assert.IsType<Decision.ToLane>(MessageDecision.Refused(soon, Fresh()));
     }
+
+    [Fact]
+    public void A_banned_egress_with_a_fallback_reroutes_its_mail_once_and_never_while_paused()
+    {
+        var banned = Fresh() with { EgressSuspendedUntil = Now.AddHours(1), Fallback = "backup" };
+        Assert.Equal(new Decision.Reroute("backup"), MessageDecision.Decide(banned));
+        Assert.Equal(new Decision.Reroute("backup"), MessageDecision.Decide(banned with { InLane = true, CoolingUntil = Now.AddMinutes(1) }));
+
+        // Rerouted once already (its fallback is banned too): it waits like any mail of a banned egress.
+        Assert.IsType<Decision.ToTiers>(MessageDecision.Decide(banned with { Rerouted = true }));
+
+        // An operator's pause of the egress holds everything, fallback or not.
+        Assert.IsType<Decision.ToTiers>(MessageDecision.Decide(banned with { EgressPaused = true }));
+        Assert.IsType<Decision.Admit>(MessageDecision.Decide(Fresh() with { Fallback = "backup" }));
+    }
 }

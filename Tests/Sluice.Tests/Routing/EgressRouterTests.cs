@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Sluice.Contracts;
 using Sluice.Tests.Infrastructure;
 using Sluice.Worker.Routing;
@@ -41,5 +42,31 @@ public sealed class EgressRouterTests
         Assert.Equal(new RouteChoice("own-mta", "rule 2: tenant acme, sender domain acme.example"), Router.Choose(From("acme", "a@acme.example")));
         Assert.Equal(new RouteChoice("default", "default"), Router.Choose(From("acme", "a@other.example")));
         Assert.Equal(new RouteChoice("default", "default"), Router.Choose(From("initech", "a@noteu.example")));
+    }
+}
+
+/// <summary>Route settings that point nowhere stop the worker at start, naming the key.</summary>
+public sealed class EgressSectionsValidatorTests
+{
+    private static Microsoft.Extensions.Options.ValidateOptionsResult Validate(params (string Key, string Value)[] settings)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
+            .Build();
+        var topology = new Sluice.Worker.Topology.TopologyOptions { Egresses = ["relay", "backup"] };
+        return new EgressSectionsValidator(configuration).Validate(null, topology);
+    }
+
+    [Fact]
+    public void Settings_rules_and_fallbacks_must_name_egresses_of_the_topology()
+    {
+        Assert.True(Validate(("Egresses:backup:Smtp:Port", "25"), ("Egresses:relay:Fallback", "backup"), ("Routing:Rules:0:Tenant", "acme"),
+            ("Routing:Rules:0:Egress", "backup"), ("Routing:Default", "relay")).Succeeded);
+        Assert.Contains("Egresses:eu:", Validate(("Egresses:eu:Smtp:Port", "25")).FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Egresses:relay:Fallback", Validate(("Egresses:relay:Fallback", "relay")).FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Egresses:relay:Fallback", Validate(("Egresses:relay:Fallback", "nowhere")).FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Routing:Rules:0:Egress", Validate(("Routing:Rules:0:Tenant", "acme"), ("Routing:Rules:0:Egress", "eu")).FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("a rule needs a Tenant or a SenderDomain", Validate(("Routing:Rules:0:Egress", "relay")).FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Routing:Default", Validate(("Routing:Default", "eu")).FailureMessage, StringComparison.Ordinal);
     }
 }

@@ -1,0 +1,60 @@
+using Sluice.Contracts.Publishing;
+using Sluice.Simulator;
+using Sluice.Tests.Infrastructure;
+
+namespace Sluice.Tests.Routing;
+
+/// <summary>A banned egress with a fallback: its mail goes out through the other route, exactly once, and the banned one is left alone.</summary>
+public sealed class FallbackTests
+{
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task While_a_ban_suspends_an_egress_its_mail_is_delivered_through_the_fallback_exactly_once()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+
+        // Route "relay" accepts one recipient an hour in all; after one throttle reply it answers 550 5.7.705 (a ban of
+        // the sending account) to everything. Route "backup" accepts everything.
+        await using var relay = ReceivingSimulator.Start(new SimulatorOptions
+        {
+            Port = 0,
+            Rules = [new DomainRule { Pattern = "*", Scope = LimitScope.Rule, Limit = 1, Window = TimeSpan.FromHours(1), BanAfterThrottles = 1 }],
+        });
+        await using var backup = ReceivingSimulator.Start(new SimulatorOptions { Port = 0 });
+        var configuration = PipelineConfiguration.For(broker, relay,
+            ("Topology:Egresses:0", "relay"), ("Topology:Egresses:1", "backup"), ("Routing:Default", "relay"),
+            ("Egresses:relay:Fallback", "backup"), ("Egresses:relay:Smtp:Connections", "1"),
+            ("Egresses:backup:Smtp:Port", backup.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("Retry:BanSuspension", "01:00:00"), ("Scheduler:PausedRecheck", "00:00:01"));
+        var cli = configuration.Where(c => c.Key.StartsWith("Broker:", StringComparison.Ordinal) || c.Key.StartsWith("Topology:", StringComparison.Ordinal)).ToList();
+        await using var worker = await InProcessWorker.StartAsync(configuration);
+        await using var connection = await broker.ConnectAsync();
+        await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
+
+        // One recipient per domain, so a throttled domain's cool-down does not hold the others back.
+        var recipients = Enumerable.Range(0, 12).Select(i => $"user{i}@d{i}.example").ToList();
+        foreach (string recipient in recipients)
+        {
+            await publisher.PublishAsync(SampleMail.To(recipient));
+        }
+
+        await backup.WaitUntilAsync(s => s.DeliveredCount + relay.DeliveredCount >= recipients.Count, HangGuard);
+        var banAt = relay.Records.First(r => r.Reply.Contains("5.7.705", StringComparison.Ordinal)).At;
+
+        // Every recipient exactly once, across both routes; the relay (one connection, so nothing was in flight beside the
+        // banned transaction) got nothing after its ban.
+        var delivered = RecordAnalysis.Deliveries(relay.Records).Concat(RecordAnalysis.Deliveries(backup.Records)).ToList();
+        Assert.Equal(recipients.Order(StringComparer.Ordinal), delivered.Select(d => d.Key.Recipient).Order(StringComparer.Ordinal));
+        Assert.All(delivered, d => Assert.Equal(1, d.Value));
+        Assert.Equal(1, relay.DeliveredCount);
+        Assert.DoesNotContain(relay.Records, r => r.At > banAt && r.Stage == ReplyRecord.RcptStage);
+
+        // Resumed by hand, the relay is used again for new mail (it still refuses; what matters is that it is asked).
+        int relayAttempts = relay.Records.Count(r => r.Stage == ReplyRecord.RcptStage);
+        Assert.Equal(0, (await SluiceCli.RunAsync(cli, "resume", "egress:relay")).ExitCode);
+        await publisher.PublishAsync(SampleMail.To("after@later.example"));
+        await relay.WaitUntilAsync(s => s.Records.Count(r => r.Stage == ReplyRecord.RcptStage) > relayAttempts, HangGuard);
+        Assert.Contains(relay.Records, r => r.Recipient == "after@later.example");
+    }
+}

@@ -1,0 +1,75 @@
+using Microsoft.Extensions.DependencyInjection;
+using Sluice.Contracts.Publishing;
+using Sluice.Simulator;
+using Sluice.Tests.Infrastructure;
+using Sluice.Worker.Telemetry;
+
+namespace Sluice.Tests.Routing;
+
+/// <summary>Replicas add sending capacity: the egresses are spread over the running workers, and gathered again when one stops.</summary>
+public sealed class OwnershipSpreadTests
+{
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(90);
+    private static readonly string[] Egresses = ["e1", "e2", "e3", "e4"];
+
+    [Fact]
+    public async Task Two_workers_own_two_of_four_egresses_each_and_one_owns_all_four_when_the_other_stops()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+        await using var simulator = ReceivingSimulator.Start(new SimulatorOptions { Port = 0 });
+        var configuration = PipelineConfiguration.For(broker, simulator,
+            [.. Egresses.Select((e, i) => ($"Topology:Egresses:{i}", e)), ("Scheduler:HandOverAfter", "00:00:00.500")]);
+        await using var first = await InProcessWorker.StartAsync(configuration);
+        await WaitForOwnersAsync([first], owned => owned[0] == 4);
+
+        await using var second = await InProcessWorker.StartAsync(configuration);
+        await WaitForOwnersAsync([first, second], owned => owned[0] == 2 && owned[1] == 2);
+
+        // Mail for every egress is delivered by whichever worker owns it.
+        await using var connection = await broker.ConnectAsync();
+        await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
+        foreach (string egress in Egresses)
+        {
+            await publisher.PublishAsync(SampleMail.To($"someone@{egress}.example") with { Egress = egress });
+        }
+
+        await simulator.WaitUntilAsync(s => s.DeliveredCount == Egresses.Length, HangGuard);
+
+        await first.StopAsync();
+        await WaitForOwnersAsync([second], owned => owned[0] == 4);
+        Assert.Equal(Egresses.Length, RecordAnalysis.Deliveries(simulator.Records).Count);
+    }
+
+    /// <summary>Waits until the number of egresses each worker owns satisfies <paramref name="condition"/> (an ownership change is the event).</summary>
+    private static async Task WaitForOwnersAsync(InProcessWorker[] workers, Func<int[], bool> condition)
+    {
+        var telemetry = workers.Select(w => w.Services.GetRequiredService<SchedulerTelemetry>()).ToArray();
+        using var deadline = new CancellationTokenSource(HangGuard);
+        while (true)
+        {
+            var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            void OnChanged() => changed.TrySetResult();
+            foreach (var t in telemetry)
+            {
+                t.OwnershipChanged += OnChanged;
+            }
+
+            try
+            {
+                if (condition([.. telemetry.Select(t => t.Owned.Count)]))
+                {
+                    return;
+                }
+
+                await changed.Task.WaitAsync(deadline.Token);
+            }
+            finally
+            {
+                foreach (var t in telemetry)
+                {
+                    t.OwnershipChanged -= OnChanged;
+                }
+            }
+        }
+    }
+}
