@@ -1,19 +1,10 @@
-using System.Diagnostics;
-using Microsoft.Extensions.Logging;
-using MimeKit;
-using RabbitMQ.Client;
 using Sluice.Contracts.Events;
 using Sluice.Contracts.Validation;
-using Sluice.Worker.Classification;
-using Sluice.Worker.Control;
 using Sluice.Worker.Delivery;
 using Sluice.Worker.Dispatch;
 using Sluice.Worker.Journal;
-using Sluice.Worker.Retry;
 using Sluice.Worker.Sending;
 using Sluice.Worker.Settlement;
-using Sluice.Worker.Status;
-using Sluice.Worker.Telemetry;
 using Sluice.Worker.Topology;
 
 namespace Sluice.Worker.Scheduling;
