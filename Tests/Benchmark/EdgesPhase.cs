@@ -25,7 +25,7 @@ internal static class EdgesPhase
     private const int OtherLimit = 5;
     private static readonly TimeSpan OtherWindow = TimeSpan.FromSeconds(1);
 
-    public static async Task<EdgesResult> RunAsync(int backlog, int fresh, int connections, TextWriter output)
+    public static async Task<EdgesResult> RunAsync(int backlog, int fresh, int connections, string pacing, TextWriter output)
     {
         await using var simulator = ReceivingSimulator.Start(new SimulatorOptions { Port = 0 });
         await using var broker = await BenchBroker.CreateAsync("edges");
@@ -34,6 +34,7 @@ internal static class EdgesPhase
         configuration[$"Limits:Domains:{Backlogged}:Window"] = BackloggedWindow.ToString("c", CultureInfo.InvariantCulture);
         configuration[$"Limits:Domains:{Other}:PermitLimit"] = OtherLimit.ToString(CultureInfo.InvariantCulture);
         configuration[$"Limits:Domains:{Other}:Window"] = OtherWindow.ToString("c", CultureInfo.InvariantCulture);
+        configuration["Scheduler:Lanes:Pacing"] = pacing;
 
         using var worker = await BenchWorker.StartAsync(configuration);
         var factory = new ConnectionFactory { HostName = "localhost", VirtualHost = broker.VirtualHost };

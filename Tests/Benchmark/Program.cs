@@ -13,6 +13,12 @@ var memorySmall = new Option<int>("--memory-small") { Description = "Smaller bac
 var memoryLarge = new Option<int>("--memory-large") { Description = "Larger backlog for the memory comparison (0 skips memory).", DefaultValueFactory = _ => 200_000 };
 var edgesBacklog = new Option<int>("--edges-backlog") { Description = "Bulk messages waiting for one partition in the isolation and priority run (0 skips it).", DefaultValueFactory = _ => 100_000 };
 var edgesFresh = new Option<int>("--edges-fresh") { Description = "Fresh messages to each of the two partitions (one pair a second) in that run.", DefaultValueFactory = _ => 60 };
+var edgesPacing = new Option<string[]>("--edges-pacing")
+{
+    Description = "Scheduler:Lanes:Pacing values to run the isolation and priority phase with (Burst, Even).",
+    AllowMultipleArgumentsPerToken = true,
+    DefaultValueFactory = _ => ["Burst", "Even"],
+};
 var phases = new Option<string[]>("--phases")
 {
     Description = "Which phases to run (ceiling, shaping, warm, edges, memory); all by default.",
@@ -21,7 +27,7 @@ var phases = new Option<string[]>("--phases")
 };
 var root = new RootCommand("Measure Sluice against the receiving simulator (needs RabbitMQ with the management plugin on localhost).")
 {
-    domains, perDomain, limit, window, connections, ceilingMessages, memorySmall, memoryLarge, edgesBacklog, edgesFresh, phases,
+    domains, perDomain, limit, window, connections, ceilingMessages, memorySmall, memoryLarge, edgesBacklog, edgesFresh, edgesPacing, phases,
 };
 root.SetAction(async (parse, _) =>
 {
@@ -71,13 +77,13 @@ root.SetAction(async (parse, _) =>
             $"warm-up on: churn                {warm.Churn,8:0.00}   <= 2   ({warm.Lost} lost, {warm.Duplicates} duplicates)");
     }
 
-    if (run.Contains("edges") && parse.GetValue(edgesBacklog) > 0)
+    foreach (string pacing in run.Contains("edges") && parse.GetValue(edgesBacklog) > 0 ? parse.GetValue(edgesPacing)! : [])
     {
-        await output.WriteLineAsync("isolation and priority beside a backlog:");
-        var e = await EdgesPhase.RunAsync(parse.GetValue(edgesBacklog), parse.GetValue(edgesFresh), parse.GetValue(connections), output);
+        await output.WriteLineAsync($"isolation and priority beside a backlog, lanes paced {pacing}:");
+        var e = await EdgesPhase.RunAsync(parse.GetValue(edgesBacklog), parse.GetValue(edgesFresh), parse.GetValue(connections), pacing, output);
         await Report(
-            $"isolation: other partition p99   {e.IsolationP99,8:0.00} s <= {e.IsolationBound:0.00} s (its permit spacing + 1 s)",
-            $"priority: transactional p99      {e.PriorityP99,8:0.00} s <= {e.PriorityBound:0.00} s (beside the bulk backlog; {e.BulkDelivered} bulk delivered meanwhile)");
+            $"isolation ({pacing}): other p99    {e.IsolationP99,8:0.00} s <= {e.IsolationBound:0.00} s (its permit spacing + 1 s)",
+            $"priority ({pacing}): transact. p99 {e.PriorityP99,8:0.00} s <= {e.PriorityBound:0.00} s (beside the bulk backlog; {e.BulkDelivered} bulk delivered meanwhile)");
     }
 
     if (run.Contains("memory") && parse.GetValue(memoryLarge) > 0)

@@ -19,9 +19,10 @@ public static class MessageDecision
             return new Decision.Park(FailureReasons.Expired, $"notAfter {notAfter:O} has passed");
         }
 
-        if (facts.EgressSuspendedUntil is not null && !facts.EgressPaused && facts.Fallback is { } fallback && !facts.Rerouted)
+        if ((facts.EgressSuspendedUntil is not null || facts.PartitionSuspendedUntil is not null) && !facts.EgressPaused && facts.Fallback is { } fallback && !facts.Rerouted)
         {
-            // Banned, with a route to spare: the fallback sends it (once: mail rerouted here is never sent on again).
+            // Banned (the whole egress, or by the receiver of its partition), with a route to spare: the fallback sends
+            // it (once: mail rerouted here is never sent on again).
             return new Decision.Reroute(fallback);
         }
 

@@ -212,7 +212,8 @@ public sealed partial class EgressDispatcher(
         services.Tiers.Shortest,
         services.PausedRecheck,
         fallback,
-        Rerouted: MailHeaders.GetString(work.Properties.Headers, MailHeaders.ReroutedFrom) is not null);
+        Rerouted: MailHeaders.GetString(work.Properties.Headers, MailHeaders.ReroutedFrom) is not null,
+        PartitionSuspendedUntil: planner.SuspendedUntil(envelope.Partition));
 
     /// <summary>Settles the message as decided without a send: parked, split, or round the tiers (to a reserved slot of the level that refused).</summary>
     private Task CarryOutAsync(EgressWork work, EgressEnvelope envelope, Decision decision, Admission.RateLimited? limited) => decision switch

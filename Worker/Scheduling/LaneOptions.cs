@@ -37,7 +37,25 @@ public sealed class LaneOptions
     [Range(0, 1000)]
     public int PriorityHold { get; set; } = 8;
 
+    /// <summary>
+    /// How a lane spends its partition's permits: <see cref="LanePacing.Burst"/> takes each as soon as the sliding
+    /// window frees it (a backlog drains in the fewest windows, but fresh transactional mail may wait up to a window
+    /// for the next free permit); <see cref="LanePacing.Even"/> spaces sends a permit's share of the window apart
+    /// (the next permit is never more than that away, at the cost of about one window of drain time per backlog).
+    /// </summary>
+    public LanePacing Pacing { get; set; } = LanePacing.Burst;
+
     /// <summary>How long a lane stays open with nothing in it before it is removed.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan CloseAfter { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>How a waiting lane spends its partition's permits (see <see cref="LaneOptions.Pacing"/>).</summary>
+public enum LanePacing
+{
+    /// <summary>Each permit as soon as the sliding window frees it.</summary>
+    Burst,
+
+    /// <summary>One permit's share of the window apart: window ÷ limit per recipient.</summary>
+    Even,
 }

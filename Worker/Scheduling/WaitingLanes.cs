@@ -388,10 +388,12 @@ public sealed partial class WaitingLanes(
 
                 lane.LastActive = now;
                 var envelope = next.Envelope;
-                if (fallback is not null && breaker.SuspendedUntil is not null && MailHeaders.GetString(next.Work.Properties.Headers, MailHeaders.ReroutedFrom) is null
+                if (fallback is not null && (breaker.SuspendedUntil is not null || planner.SuspendedUntil(lane.Partition) is not null)
+                    && MailHeaders.GetString(next.Work.Properties.Headers, MailHeaders.ReroutedFrom) is null
                     && !services.Pauses.IsPaused(new ControlTarget(ControlTargetKind.Egress, egress)))
                 {
-                    // Suspended by a ban, with a fallback egress to send it: the dispatcher moves it there.
+                    // Suspended by a ban (the egress, or the partition by its receiver), with a fallback egress to send it:
+                    // the dispatcher moves it there.
                     Take(lane, next);
                     Forward(next.Work with { Envelope = envelope });
                     continue;
@@ -412,10 +414,22 @@ public sealed partial class WaitingLanes(
                     continue;
                 }
 
+                if (lane.NextSendAt > now)
+                {
+                    // Evenly paced: the next permit's turn has not come (a message that arrives meanwhile waits no longer than this).
+                    await lane.Wake.WaitAsync(lane.NextSendAt - now, _time, stopping).ConfigureAwait(false);
+                    continue;
+                }
+
                 switch (await limiters.AdmitAsync(lane.Partition, envelope.Mail.Tenant, envelope.Recipients.Count, stopping).ConfigureAwait(false))
                 {
                     case Admission.Granted granted:
                         Take(lane, next);
+                        if (options.Pacing == LanePacing.Even && limiters.PartitionLimiter(lane.Partition) is { } limiter)
+                        {
+                            lane.NextSendAt = now + (limiter.Window / limiter.PermitLimit * envelope.Recipients.Count);
+                        }
+
                         if (!Forward(next.Work with { Envelope = envelope, Lease = granted.Lease }))
                         {
                             granted.Lease.Dispose();

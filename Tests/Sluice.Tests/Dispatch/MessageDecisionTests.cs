@@ -111,5 +111,9 @@ public sealed class MessageDecisionTests
         // An operator's pause of the egress holds everything, fallback or not.
         Assert.IsType<Decision.ToTiers>(MessageDecision.Decide(banned with { EgressPaused = true }));
         Assert.IsType<Decision.Admit>(MessageDecision.Decide(Fresh() with { Fallback = "backup" }));
+
+        // A receiver's ban of the partition alone moves that partition's mail too.
+        Assert.Equal(new Decision.Reroute("backup"), MessageDecision.Decide(Fresh() with { PartitionSuspendedUntil = Now.AddHours(1), Fallback = "backup" }));
+        Assert.IsType<Decision.ToLane>(MessageDecision.Decide(Fresh() with { PartitionSuspendedUntil = Now.AddHours(1), CoolingUntil = Now.AddHours(1) }));
     }
 }

@@ -57,4 +57,50 @@ public sealed class FallbackTests
         await relay.WaitUntilAsync(s => s.Records.Count(r => r.Stage == ReplyRecord.RcptStage) > relayAttempts, HangGuard);
         Assert.Contains(relay.Records, r => r.Recipient == "after@later.example");
     }
+
+    [Fact]
+    public async Task A_receivers_ban_of_one_partition_moves_only_that_partitions_mail_to_the_fallback()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+
+        // The relay's receiver for banned.example takes one an hour and bans this sender (5.7.606, a partition's ban)
+        // after one throttle; everything else it accepts.
+        await using var relay = ReceivingSimulator.Start(new SimulatorOptions
+        {
+            Port = 0,
+            Rules =
+            [
+                new DomainRule
+                {
+                    Pattern = "banned.example", Limit = 1, Window = TimeSpan.FromHours(1), BanAfterThrottles = 1,
+                    BanReply = "550 5.7.606 Access denied, banned sending IP [127.0.0.1].",
+                },
+            ],
+        });
+        await using var backup = ReceivingSimulator.Start(new SimulatorOptions { Port = 0 });
+        await using var worker = await InProcessWorker.StartAsync(PipelineConfiguration.For(broker, relay,
+            ("Topology:Egresses:0", "relay"), ("Topology:Egresses:1", "backup"), ("Routing:Default", "relay"),
+            ("Egresses:relay:Fallback", "backup"), ("Egresses:relay:Smtp:Connections", "1"),
+            ("Egresses:backup:Smtp:Port", backup.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("Retry:BanSuspension", "01:00:00"), ("Scheduler:PausedRecheck", "00:00:01")));
+        await using var connection = await broker.ConnectAsync();
+        await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
+        var banned = Enumerable.Range(0, 6).Select(i => $"user{i}@banned.example").ToList();
+        var other = Enumerable.Range(0, 3).Select(i => $"user{i}@other.example").ToList();
+        foreach (string recipient in banned.Concat(other))
+        {
+            await publisher.PublishAsync(SampleMail.To(recipient));
+        }
+
+        await backup.WaitUntilAsync(s => s.DeliveredCount + relay.DeliveredCount >= banned.Count + other.Count, HangGuard);
+
+        // other.example never left the relay; banned.example's first went there, the rest through the fallback; each once.
+        var viaRelay = RecordAnalysis.Deliveries(relay.Records);
+        var viaBackup = RecordAnalysis.Deliveries(backup.Records);
+        Assert.All(viaRelay.Concat(viaBackup), d => Assert.Equal(1, d.Value));
+        Assert.Equal(other, viaRelay.Keys.Select(k => k.Recipient).Where(r => r.EndsWith("@other.example", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(viaBackup.Keys, k => k.Recipient.EndsWith("@other.example", StringComparison.Ordinal));
+        Assert.Single(viaRelay.Keys, k => k.Recipient.EndsWith("@banned.example", StringComparison.Ordinal));
+        Assert.Equal(banned.Count - 1, viaBackup.Count);
+    }
 }
