@@ -21,9 +21,9 @@ var edgesPacing = new Option<string[]>("--edges-pacing")
 };
 var phases = new Option<string[]>("--phases")
 {
-    Description = "Which phases to run (ceiling, shaping, warm, edges, memory); all by default.",
+    Description = "Which phases to run (ceiling, shaping, warm, edges, replicas, memory); all by default.",
     AllowMultipleArgumentsPerToken = true,
-    DefaultValueFactory = _ => ["ceiling", "shaping", "warm", "edges", "memory"],
+    DefaultValueFactory = _ => ["ceiling", "shaping", "warm", "edges", "replicas", "memory"],
 };
 var root = new RootCommand("Measure Sluice against the receiving simulator (needs RabbitMQ with the management plugin on localhost).")
 {
@@ -84,6 +84,14 @@ root.SetAction(async (parse, _) =>
         await Report(
             $"isolation ({pacing}): other p99    {e.IsolationP99,8:0.00} s <= {e.IsolationBound:0.00} s (its permit spacing + 1 s)",
             $"priority ({pacing}): transact. p99 {e.PriorityP99,8:0.00} s <= {e.PriorityBound:0.00} s (beside the bulk backlog; {e.BulkDelivered} bulk delivered meanwhile)");
+    }
+
+    if (run.Contains("replicas"))
+    {
+        await output.WriteLineAsync("replicas (unlimited drain over four egresses):");
+        double one = await ReplicasPhase.RunAsync(1, parse.GetValue(ceilingMessages), parse.GetValue(connections), output);
+        double two = await ReplicasPhase.RunAsync(2, parse.GetValue(ceilingMessages), parse.GetValue(connections), output);
+        await Report($"replicas (2 workers / 1)         {two / one,8:0.000}   printed   ({two:0} / {one:0} msg/s; both in this process, on {Environment.ProcessorCount} cores)");
     }
 
     if (run.Contains("memory") && parse.GetValue(memoryLarge) > 0)
