@@ -51,7 +51,7 @@ public sealed class ReceivingSimulator : IAsyncDisposable
 
         var services = new ServiceProvider();
         services.Add(new RecordingMailboxFilter(policy, this));
-        services.Add(new RecordingMessageStore(this, policy));
+        services.Add(new RecordingMessageStore(this, policy, new DkimCheck(options.DkimKeys)));
         services.Add(new NoDelayEndpointListenerFactory());
         if (options.Users is { } users)
         {

@@ -8,7 +8,7 @@ using SmtpServer.Storage;
 namespace Sluice.Simulator;
 
 /// <summary>Accepts every message whose recipients were accepted and records one delivery per recipient.</summary>
-internal sealed class RecordingMessageStore(ReceivingSimulator simulator, ReplyPolicy policy) : IMessageStore
+internal sealed class RecordingMessageStore(ReceivingSimulator simulator, ReplyPolicy policy, DkimCheck dkim) : IMessageStore
 {
     public Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
     {
@@ -16,6 +16,7 @@ internal sealed class RecordingMessageStore(ReceivingSimulator simulator, ReplyP
         ArgumentNullException.ThrowIfNull(transaction);
         string? user = context.Authentication.IsAuthenticated ? context.Authentication.User : null;
         string? messageId = ReadMessageId(buffer);
+        string? signatures = dkim.Verify(buffer);
         var at = simulator.Time.GetUtcNow();
         string? client = context.Properties.TryGetValue(NoDelayEndpointListenerFactory.ConnectionKey, out object? tcp)
             ? (((System.Net.Sockets.TcpClient)tcp).Client.RemoteEndPoint as System.Net.IPEndPoint)?.Address.ToString()
@@ -23,7 +24,7 @@ internal sealed class RecordingMessageStore(ReceivingSimulator simulator, ReplyP
         foreach (var to in transaction.To)
         {
             string recipient = to.AsAddress().ToLowerInvariant();
-            simulator.Record(new ReplyRecord(at, ReplyRecord.DataStage, recipient, to.Host.ToLowerInvariant(), 250, "250 2.0.0 Queued", messageId, user, client));
+            simulator.Record(new ReplyRecord(at, ReplyRecord.DataStage, recipient, to.Host.ToLowerInvariant(), 250, "250 2.0.0 Queued", messageId, user, client, signatures));
         }
 
         if (transaction.To.Any(to => policy.HangsUpAfterData(to.Host))

@@ -10,8 +10,13 @@ namespace Sluice.Simulator;
 /// <param name="MessageId">The Message-ID header (data stage only).</param>
 /// <param name="User">The user the session authenticated as (data stage only; null: not authenticated).</param>
 /// <param name="Client">The sending client's IP address (data stage only).</param>
+/// <param name="Dkim">
+/// The message's DKIM signatures as verified against <see cref="SimulatorOptions.DkimKeys"/>, e.g. <c>pass d=acme.example</c>,
+/// several joined by <c>; </c> (data stage only; null: not signed).
+/// </param>
 public sealed record ReplyRecord(
-    DateTimeOffset At, string Stage, string Recipient, string Partition, int Code, string Reply, string? MessageId = null, string? User = null, string? Client = null)
+    DateTimeOffset At, string Stage, string Recipient, string Partition, int Code, string Reply, string? MessageId = null, string? User = null,
+    string? Client = null, string? Dkim = null)
 {
     public const string RcptStage = "rcpt";
     public const string DataStage = "data";

@@ -25,4 +25,11 @@ public sealed class SimulatorOptions
 
     /// <summary>Also serve MX records on this DNS port (the command line starts it when set).</summary>
     public DnsOptions? Dns { get; set; }
+
+    /// <summary>
+    /// The DKIM public keys the simulator's receivers find published: <c>SELECTOR._domainkey.DOMAIN</c> → the TXT
+    /// record (<c>v=DKIM1; k=rsa; p=…</c>). Every stored message's signatures are verified against them and the result
+    /// recorded (<see cref="ReplyRecord.Dkim"/>).
+    /// </summary>
+    public Dictionary<string, string> DkimKeys { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }

@@ -10,6 +10,7 @@ using Sluice.Worker.Retry;
 using Sluice.Worker.Routing;
 using Sluice.Worker.Scheduling;
 using Sluice.Worker.Senders;
+using Sluice.Worker.Signing;
 using Sluice.Worker.Sending;
 using Sluice.Worker.Telemetry;
 
@@ -33,6 +34,9 @@ public static class PipelineServiceExtensions
         services.AddOptionsWithValidateOnStart<ProviderOptions, ProviderOptionsValidator>().BindConfiguration(ProviderOptions.SectionName);
         services.AddOptionsWithValidateOnStart<RoutingOptions>().BindConfiguration(RoutingOptions.SectionName);
         EgressSettings.Register(services, builder.Configuration);
+        services.AddOptionsWithValidateOnStart<DkimOptions>().BindConfiguration(DkimOptions.SectionName);
+        services.AddSingleton<IValidateOptions<DkimOptions>, DkimKeysValidator>();
+        services.AddSingleton<DkimSigning>();
         services.AddOptions<ClassificationOptions>().BindConfiguration(ClassificationOptions.SectionName);
         services.AddOptionsWithValidateOnStart<SenderOptions>().BindConfiguration(SenderOptions.SectionName);
         services.AddSingleton<IValidateOptions<SenderOptions>, SenderOptionsValidator>();
@@ -52,7 +56,8 @@ public static class PipelineServiceExtensions
             sp.GetRequiredService<IOptions<SchedulerOptions>>().Value.PausedRecheck,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<DeliveryTelemetry>(),
-            sp.GetRequiredService<SchedulerTelemetry>()));
+            sp.GetRequiredService<SchedulerTelemetry>(),
+            sp.GetRequiredService<DkimSigning>()));
 
         // Hosted services start in this order and stop in reverse: schedulers stop before intake.
         services.AddHostedService<TopologyStartup>();

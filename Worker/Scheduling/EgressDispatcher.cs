@@ -357,6 +357,11 @@ public sealed partial class EgressDispatcher(
                 return null;
             }
 
+            if (!await SignAsync(work, envelope, message).ConfigureAwait(false))
+            {
+                return null;
+            }
+
             // The record goes to the broker before the first SMTP command, and its confirm is awaited with the
             // transaction rather than before it: a confirm round trip per send would cost a third of the throughput.
             var sending = JournalRecord.Sending(Guid.NewGuid().ToString("N"), envelope.Mail.Id, envelope.Mail.Tenant, envelope.Partition, envelope.Recipients.Count, _time.GetUtcNow());
@@ -366,6 +371,34 @@ public sealed partial class EgressDispatcher(
             services.Delivery.SendEnded(egress, started, report.ConnectionFailure is not null);
             await journaled.ConfigureAwait(false);
             return (report, sending);
+        }
+    }
+
+    /// <summary>
+    /// DKIM-signs the message (its From domain's key and the relay's, when configured). A signature that cannot be made
+    /// is never replaced by an unsigned send: the message waits its retry back-off, and producers are told why. False
+    /// when it was settled so.
+    /// </summary>
+    private async Task<bool> SignAsync(EgressWork work, EgressEnvelope envelope, MimeMessage message)
+    {
+        if (services.Dkim is not { Enabled: true } dkim)
+        {
+            return true;
+        }
+
+        string from = message.From.Mailboxes.FirstOrDefault()?.Address ?? envelope.Mail.From.Address;
+        try
+        {
+            dkim.Sign(message, from[(from.LastIndexOf('@') + 1)..]);
+            return true;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            string detail = $"DKIM signing failed ({e.GetType().Name}: {e.Message}); not sent unsigned";
+            LogSettled(work.Properties.MessageId, envelope.Domain, "dkim-signing-failed", detail);
+            await RetryLaterAsync(work, envelope, envelope.Recipients, envelope.Attempts + 1, detail, DeliveryOutcomes.Deferred, earliest: null).ConfigureAwait(false);
+            await work.Settler.AckAsync(work.DeliveryTag).ConfigureAwait(false);
+            return false;
         }
     }
 
