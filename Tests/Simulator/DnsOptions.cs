@@ -1,6 +1,6 @@
 namespace Sluice.Simulator;
 
-/// <summary>The simulated DNS server (MX records only): how Sluice learns which provider hosts a domain.</summary>
+/// <summary>The simulated DNS server: MX records (how Sluice learns which provider hosts a domain) and TXT records (SPF, DKIM, DMARC).</summary>
 public sealed class DnsOptions
 {
     /// <summary>UDP and TCP port on loopback; 0 picks a free one.</summary>
@@ -8,6 +8,9 @@ public sealed class DnsOptions
 
     /// <summary>First match wins; a domain no rule matches does not exist (NXDOMAIN).</summary>
     public List<MxRule> Mx { get; set; } = [];
+
+    /// <summary>TXT records by name (SPF, <c>SELECTOR._domainkey.DOMAIN</c>, <c>_dmarc.DOMAIN</c>).</summary>
+    public Dictionary<string, string> Txt { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Receive queries but never answer (to test a resolver's timeout).</summary>
     public bool Silent { get; set; }

@@ -7,7 +7,8 @@ namespace Sluice.Simulator;
 
 /// <summary>
 /// A real DNS server on loopback (ARSoft.Tools.Net, UDP and TCP) answering MX queries from
-/// <see cref="DnsOptions.Mx"/>, so provider resolution is tested over the wire, not against a fake.
+/// <see cref="DnsOptions.Mx"/> and TXT queries from <see cref="DnsOptions.Txt"/>, so provider resolution and sender
+/// checks are tested over the wire, not against a fake.
 /// </summary>
 public sealed class SimulatedDns : IDisposable
 {
@@ -78,6 +79,19 @@ public sealed class SimulatedDns : IDisposable
         var response = query.CreateResponseInstance();
         var question = query.Questions[0];
         string domain = question.Name.ToString().TrimEnd('.');
+        if (_options.Txt.TryGetValue(domain, out string? txt))
+        {
+            response.ReturnCode = ReturnCode.NoError;
+            if (question.RecordType == RecordType.Txt)
+            {
+                // Long values (a 2048-bit key) go as several strings of at most 255 characters, as DNS requires.
+                response.AnswerRecords.Add(new TxtRecord(question.Name, 60, txt.Chunk(255).Select(c => new string(c))));
+            }
+
+            e.Response = response;
+            return Task.CompletedTask;
+        }
+
         var rule = _options.Mx.FirstOrDefault(r => r.Matches(domain));
         response.ReturnCode = rule is null ? ReturnCode.NxDomain : ReturnCode.NoError;
         if (rule is not null && question.RecordType == RecordType.Mx)

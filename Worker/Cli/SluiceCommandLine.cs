@@ -17,6 +17,7 @@ public static class SluiceCommandLine
         root.Subcommands.Add(InspectCommand.Create(context));
         root.Subcommands.Add(RedriveCommand.Create(context));
         root.Subcommands.Add(FindCommand.Create(context));
+        root.Subcommands.Add(CheckSenderCommand.Create(context));
         root.SetAction((_, ct) => RunCommand.RunAsync(context, ct));
         return root;
     }

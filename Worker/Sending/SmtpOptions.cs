@@ -29,6 +29,12 @@ public sealed class SmtpOptions
     /// </summary>
     public string? LocalAddress { get; set; }
 
+    /// <summary>
+    /// The public addresses receivers see this egress's mail come from (the smarthost's outbound addresses, or
+    /// <see cref="LocalAddress"/> when sending directly): what SPF must authorise (<c>sluice check-sender</c>).
+    /// </summary>
+    public List<string> SendingAddresses { get; set; } = [];
+
     /// <summary>SMTP connections per egress: one per concurrent send, reused across messages.</summary>
     [Range(1, 1000)]
     public int Connections { get; set; } = 16;

@@ -38,6 +38,28 @@ public sealed class DkimSigning
         return SignerFor(fromDomain.ToLowerInvariant())?.Domain;
     }
 
+    /// <summary>The selector of the key <see cref="DomainFor"/> chooses (null: none).</summary>
+    public string? SelectorFor(string fromDomain)
+    {
+        ArgumentNullException.ThrowIfNull(fromDomain);
+        return SignerFor(fromDomain.ToLowerInvariant())?.Signer.Selector;
+    }
+
+    /// <summary>Signs <paramref name="message"/> with the From domain's key only (a probe for <c>sluice check-sender</c>); false: no key.</summary>
+    public bool SignOwn(MimeMessage message, string fromDomain)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(fromDomain);
+        if (SignerFor(fromDomain.ToLowerInvariant()) is not { } own)
+        {
+            return false;
+        }
+
+        message.Prepare(EncodingConstraint.SevenBit);
+        own.Signer.Sign(message, SignedHeaders);
+        return true;
+    }
+
     /// <summary>Adds the DKIM signatures to <paramref name="message"/>; returns the signing domains (empty: not signed).</summary>
     public IReadOnlyList<string> Sign(MimeMessage message, string fromDomain)
     {

@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Sluice.Simulator;
+using Sluice.Tests.Infrastructure;
+
+namespace Sluice.Tests.Signing;
+
+/// <summary><c>sluice check-sender</c> against the simulator's DNS server, serving SPF, DKIM and DMARC records over the wire.</summary>
+public sealed class CheckSenderTests
+{
+    [Fact]
+    public async Task Check_sender_reports_spf_dkim_and_dmarc_per_domain_and_exits_non_zero_when_one_fails()
+    {
+        using var good = RSA.Create(2048);
+        using var bad = RSA.Create(2048);
+        using var published = RSA.Create(2048);
+        string Key(RSA key) => $"v=DKIM1; k=rsa; p={Convert.ToBase64String(key.ExportSubjectPublicKeyInfo())}";
+
+        // An include chain of eleven lookups: one more than RFC 7208 allows.
+        var txt = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["good.example"] = "v=spf1 ip4:203.0.113.7 -all",
+            ["s1._domainkey.good.example"] = Key(good),
+            ["_dmarc.good.example"] = "v=DMARC1; p=reject",
+            ["bad.example"] = "v=spf1 ip4:198.51.100.9 -all",
+            ["s2._domainkey.bad.example"] = Key(published),
+            ["_dmarc.bad.example"] = "v=DMARC1; p=quarantine",
+            ["deep.example"] = "v=spf1 include:l1.deep.example -all",
+        };
+        for (int i = 1; i <= 11; i++)
+        {
+            txt[$"l{i}.deep.example"] = i < 11 ? $"v=spf1 include:l{i + 1}.deep.example -all" : "v=spf1 ip4:203.0.113.7 -all";
+        }
+
+        using var dns = SimulatedDns.Start(new DnsOptions { Port = 0, Txt = txt });
+        var configuration = new List<KeyValuePair<string, string?>>
+        {
+            new("Providers:Dns:Servers:0", $"127.0.0.1:{dns.Port.ToString(CultureInfo.InvariantCulture)}"),
+            new("Smtp:SendingAddresses:0", "203.0.113.7"),
+            new("Dkim:Keys:0:Domain", "good.example"), new("Dkim:Keys:0:Selector", "s1"), new("Dkim:Keys:0:PrivateKey", good.ExportRSAPrivateKeyPem()),
+            new("Dkim:Keys:1:Domain", "bad.example"), new("Dkim:Keys:1:Selector", "s2"), new("Dkim:Keys:1:PrivateKey", bad.ExportRSAPrivateKeyPem()),
+        };
+
+        var ok = await SluiceCli.RunAsync(configuration, "check-sender", "good.example", "--json");
+        Assert.True(ok.ExitCode == 0, ok.Output + ok.Error);
+        using (var report = JsonDocument.Parse(ok.Output))
+        {
+            Assert.Equal("pass", report.RootElement.GetProperty("spf").GetProperty("status").GetString());
+            Assert.Equal("pass", report.RootElement.GetProperty("dkim").GetProperty("status").GetString());
+            Assert.StartsWith("p=reject; DKIM aligned", report.RootElement.GetProperty("dmarc").GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        // Wrong SPF, a published key that is not Sluice's, and so no alignment for a quarantine policy.
+        var wrong = await SluiceCli.RunAsync(configuration, "check-sender", "bad.example");
+        Assert.Equal(4, wrong.ExitCode);
+        Assert.Matches(@"SPF\s+fail\s+203\.0\.113\.7: fail", wrong.Output);
+        Assert.Matches(@"DKIM\s+fail\s+the key published at s2\._domainkey\.bad\.example does not match", wrong.Output);
+        Assert.Matches(@"DMARC\s+fail\s+p=quarantine", wrong.Output);
+
+        // Past the lookup limit, no key held, no DMARC record.
+        var deep = await SluiceCli.RunAsync(configuration, "check-sender", "deep.example", "--json");
+        Assert.Equal(4, deep.ExitCode);
+        using (var report = JsonDocument.Parse(deep.Output))
+        {
+            Assert.StartsWith("203.0.113.7: permerror", report.RootElement.GetProperty("spf").GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Contains("holds no DKIM key", report.RootElement.GetProperty("dkim").GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Equal("none", report.RootElement.GetProperty("dmarc").GetProperty("status").GetString());
+        }
+    }
+}

@@ -1,0 +1,140 @@
+using System.Net;
+using ARSoft.Tools.Net;
+using ARSoft.Tools.Net.Dns;
+using ARSoft.Tools.Net.Spf;
+using MimeKit;
+using MimeKit.Cryptography;
+using Org.BouncyCastle.Crypto;
+
+namespace Sluice.Worker.Signing;
+
+/// <summary>
+/// Checks that a sender domain authorises what Sluice sends for it, with ARSoft.Tools.Net doing the DNS and the SPF
+/// evaluation (RFC 7208, including its limit of 10 DNS lookups) and MimeKit the DKIM signing and verifying: SPF for the
+/// egress's sending addresses, DKIM by signing a probe with the held key and verifying it against the published one,
+/// and the DMARC policy with alignment.
+/// </summary>
+public sealed class SenderCheck(IDnsResolver dns, DkimSigning dkim)
+{
+    /// <summary>RFC 7208 section 4.6.4: at most 10 mechanisms and modifiers that cause DNS lookups.</summary>
+    public const int SpfLookupLimit = 10;
+
+    public async Task<SenderReport> CheckAsync(string domain, string egress, IReadOnlyList<IPAddress> sendingAddresses, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(domain);
+        ArgumentNullException.ThrowIfNull(sendingAddresses);
+        domain = domain.Trim().TrimEnd('.').ToLowerInvariant();
+        var spf = await SpfAsync(domain, egress, sendingAddresses, cancellationToken).ConfigureAwait(false);
+        var (dkimResult, signingDomain) = await DkimAsync(domain, cancellationToken).ConfigureAwait(false);
+        var dmarc = await DmarcAsync(domain, spf.Passed, dkimResult.Passed ? signingDomain : null, cancellationToken).ConfigureAwait(false);
+        return new SenderReport(domain, egress, spf, dkimResult, dmarc);
+    }
+
+    private async Task<SenderCheckResult> SpfAsync(string domain, string egress, IReadOnlyList<IPAddress> addresses, CancellationToken cancellationToken)
+    {
+        if (addresses.Count == 0)
+        {
+            return SenderCheckResult.None($"no sending addresses configured for egress {egress} (Egresses:{egress}:Smtp:SendingAddresses, or Smtp:SendingAddresses)");
+        }
+
+        var validator = new SpfValidator { DnsResolver = dns, DnsLookupLimit = SpfLookupLimit };
+        var failures = new List<string>();
+        foreach (var address in addresses)
+        {
+            var result = await validator.CheckHostAsync(address, DomainName.Parse(domain), $"postmaster@{domain}", false, cancellationToken).ConfigureAwait(false);
+            if (result.Result != SpfQualifier.Pass)
+            {
+                failures.Add($"{address}: {result.Result.ToString().ToLowerInvariant()}"
+                    + (result.Result == SpfQualifier.PermError ? " (no SPF record, a broken one, or more than 10 DNS lookups)" : string.Empty));
+            }
+        }
+
+        return failures.Count == 0
+            ? SenderCheckResult.Pass($"authorises {string.Join(", ", addresses)}")
+            : SenderCheckResult.Fail(string.Join("; ", failures));
+    }
+
+    private async Task<(SenderCheckResult Result, string? SigningDomain)> DkimAsync(string domain, CancellationToken cancellationToken)
+    {
+        if (dkim.DomainFor(domain) is not { } signingDomain || dkim.SelectorFor(domain) is not { } selector)
+        {
+            return (SenderCheckResult.Fail("Sluice holds no DKIM key for this domain or a parent (Dkim:Keys): its mail goes out unsigned"), null);
+        }
+
+        string name = $"{selector}._domainkey.{signingDomain}";
+        string? published = await TxtAsync(name, cancellationToken).ConfigureAwait(false);
+        if (published is null)
+        {
+            return (SenderCheckResult.Fail($"no DKIM key is published at {name}"), signingDomain);
+        }
+
+        using var probe = new MimeMessage();
+        probe.From.Add(new MailboxAddress(string.Empty, $"postmaster@{domain}"));
+        probe.To.Add(new MailboxAddress(string.Empty, $"postmaster@{domain}"));
+        probe.Subject = "sluice check-sender probe";
+        probe.Date = DateTimeOffset.UtcNow;
+        probe.MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId(domain);
+        probe.Body = new TextPart("plain") { Text = "probe" };
+        dkim.SignOwn(probe, domain);
+        var verifier = new DkimVerifier(new PublishedKey(published));
+        bool valid;
+        try
+        {
+            valid = await verifier.VerifyAsync(probe, probe.Headers[probe.Headers.IndexOf(HeaderId.DkimSignature)], cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is FormatException or ParseException or ArgumentException or InvalidOperationException)
+        {
+            return (SenderCheckResult.Fail($"the key published at {name} cannot be read ({e.GetType().Name})"), signingDomain);
+        }
+
+        return valid
+            ? (SenderCheckResult.Pass($"d={signingDomain} s={selector}: the published key matches the one Sluice signs with"), signingDomain)
+            : (SenderCheckResult.Fail($"the key published at {name} does not match the private key Sluice holds: receivers will see the signature fail"), signingDomain);
+    }
+
+    private async Task<SenderCheckResult> DmarcAsync(string domain, bool spfPassed, string? dkimDomain, CancellationToken cancellationToken)
+    {
+        // The policy of the From domain, else of its organizational domain (approximated as its last two labels).
+        string organization = OrganizationalDomain(domain);
+        string? record = await TxtAsync($"_dmarc.{domain}", cancellationToken).ConfigureAwait(false)
+            ?? (organization != domain ? await TxtAsync($"_dmarc.{organization}", cancellationToken).ConfigureAwait(false) : null);
+        if (record is null || !record.StartsWith("v=DMARC1", StringComparison.OrdinalIgnoreCase))
+        {
+            return SenderCheckResult.None("no DMARC policy published: receivers apply their own");
+        }
+
+        var tags = record.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(t => t.Split('=', 2)).Where(t => t.Length == 2).ToDictionary(t => t[0].ToLowerInvariant(), t => t[1], StringComparer.Ordinal);
+        string policy = tags.GetValueOrDefault("p", "none");
+        bool strictDkim = tags.GetValueOrDefault("adkim", "r") == "s";
+
+        // Sluice sends with the From address as the envelope sender, so SPF's identity is the From domain itself.
+        bool dkimAligned = dkimDomain is not null && (strictDkim ? dkimDomain == domain : OrganizationalDomain(dkimDomain) == organization);
+        string alignment = $"DKIM {(dkimAligned ? "aligned" : "not aligned")}, SPF {(spfPassed ? "aligned" : "not passing")}";
+        return dkimAligned || spfPassed
+            ? SenderCheckResult.Pass($"p={policy}; {alignment}")
+            : SenderCheckResult.Fail($"p={policy}; {alignment}: receivers will treat this mail by the policy");
+    }
+
+    private async Task<string?> TxtAsync(string name, CancellationToken cancellationToken)
+    {
+        var records = await dns.ResolveAsync<TxtRecord>(DomainName.Parse(name), RecordType.Txt, RecordClass.INet, cancellationToken).ConfigureAwait(false);
+        return records.Count == 0 ? null : records[0].TextData;
+    }
+
+    private static string OrganizationalDomain(string domain)
+    {
+        var labels = domain.Split('.');
+        return labels.Length <= 2 ? domain : string.Join('.', labels[^2..]);
+    }
+
+    /// <summary>The one key found in DNS, for the probe's verification.</summary>
+    private sealed class PublishedKey(string txt) : DkimPublicKeyLocatorBase
+    {
+        public override AsymmetricKeyParameter LocatePublicKey(string methods, string domain, string selector, CancellationToken cancellationToken = default) =>
+            GetPublicKey(txt);
+
+        public override Task<AsymmetricKeyParameter> LocatePublicKeyAsync(string methods, string domain, string selector, CancellationToken cancellationToken = default) =>
+            Task.FromResult(GetPublicKey(txt));
+    }
+}
