@@ -9,8 +9,11 @@ public sealed class DnsOptions
     /// <summary>First match wins; a domain no rule matches does not exist (NXDOMAIN).</summary>
     public List<MxRule> Mx { get; set; } = [];
 
-    /// <summary>TXT records by name (SPF, <c>SELECTOR._domainkey.DOMAIN</c>, <c>_dmarc.DOMAIN</c>).</summary>
-    public Dictionary<string, string> Txt { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>TXT records by name (SPF, <c>SELECTOR._domainkey.DOMAIN</c>, <c>_dmarc.DOMAIN</c>); a test may change one while the server runs.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, string> Txt { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The TTL of the TXT answers, in seconds (resolvers cache them this long; 0: a test that changes a record sees it at once).</summary>
+    public int TxtTimeToLive { get; set; } = 60;
 
     /// <summary>Receive queries but never answer (to test a resolver's timeout).</summary>
     public bool Silent { get; set; }

@@ -85,7 +85,7 @@ public sealed class SimulatedDns : IDisposable
             if (question.RecordType == RecordType.Txt)
             {
                 // Long values (a 2048-bit key) go as several strings of at most 255 characters, as DNS requires.
-                response.AnswerRecords.Add(new TxtRecord(question.Name, 60, txt.Chunk(255).Select(c => new string(c))));
+                response.AnswerRecords.Add(new TxtRecord(question.Name, _options.TxtTimeToLive, txt.Chunk(255).Select(c => new string(c))));
             }
 
             e.Response = response;

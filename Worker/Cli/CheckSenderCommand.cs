@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using ARSoft.Tools.Net.Dns;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -50,26 +49,12 @@ internal static class CheckSenderCommand
             var addresses = smtp.SendingAddresses.Count > 0 ? smtp.SendingAddresses : string.IsNullOrEmpty(smtp.LocalAddress) ? [] : [smtp.LocalAddress];
             var dkim = new DkimSigning(Options.Create(configuration.GetSection(DkimOptions.SectionName).Get<DkimOptions>() ?? new DkimOptions()));
             var dns = configuration.GetSection($"{ProviderOptions.SectionName}:Dns").Get<MxLookupOptions>() ?? new MxLookupOptions();
-            var check = new SenderCheck(Resolver(dns), dkim);
+            var check = new SenderCheck(SenderCheck.Resolver(dns), dkim);
             var report = await check.CheckAsync(parse.GetValue(domain)!, route, [.. addresses.Select(IPAddress.Parse)], token).ConfigureAwait(false);
             await context.Out.WriteLineAsync(parse.GetValue(json) ? JsonSerializer.Serialize(report, SenderJsonContext.Default.SenderReport) : Render(report)).ConfigureAwait(false);
             return report.Ok ? ExitCodes.Ok : CheckFailed;
         }, ct));
         return command;
-    }
-
-    /// <summary>The name servers of <c>Providers:Dns:Servers</c> (<c>address:port</c>), else the machine's.</summary>
-    private static DnsStubResolver Resolver(MxLookupOptions dns)
-    {
-        if (dns.Servers.Count == 0)
-        {
-            return new DnsStubResolver();
-        }
-
-        var servers = dns.Servers.Select(IPEndPoint.Parse).ToList();
-        int port = servers[0].Port == 0 ? 53 : servers[0].Port;
-        var client = new ARSoft.Tools.Net.Dns.DnsClient(servers.Select(s => s.Address), [new UdpClientTransport(port), new TcpClientTransport(port)], false, (int)dns.Timeout.TotalMilliseconds);
-        return new DnsStubResolver(client);
     }
 
     private static string Render(SenderReport report)

@@ -121,6 +121,14 @@ internal static class StatusCommand
             }
         }
 
+        var senders = report.Egresses.SelectMany(e => e.Owner?.Senders ?? []).DistinctBy(s => s.Domain, StringComparer.Ordinal).ToList();
+        if (senders.Count > 0)
+        {
+            text.AppendLine();
+            text.Append("senders: ").AppendJoin(", ", senders.Select(s => s.Ok ? $"{s.Domain} ok" : $"{s.Domain} FAILS ({s.Failing}){(s.Held ? ", its mail is HELD" : string.Empty)}"));
+            text.AppendLine();
+        }
+
         text.AppendLine();
         text.Append(report.Paused switch
         {

@@ -9,6 +9,9 @@ public abstract record Decision
     /// <summary>On as several copies of at most <paramref name="Largest"/> recipients (one transaction may never overrun a limit).</summary>
     public sealed record Split(int Largest) : Decision;
 
+    /// <summary>Its sender domain fails its preflight under the Hold policy: it waits in the tiers until <paramref name="Until"/> and looks again.</summary>
+    public sealed record HoldSender(string Reason, DateTimeOffset Until) : Decision;
+
     /// <summary>To the fallback egress's queue, sent under its limits: this egress is suspended by a ban.</summary>
     public sealed record Reroute(string Egress) : Decision;
 

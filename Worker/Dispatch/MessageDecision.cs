@@ -19,6 +19,12 @@ public static class MessageDecision
             return new Decision.Park(FailureReasons.Expired, $"notAfter {notAfter:O} has passed");
         }
 
+        if (facts.SenderHeld is { } why)
+        {
+            // Sending would be refused and cost the relay's reputation for every client: it waits for the domain to pass.
+            return new Decision.HoldSender(why, now + facts.PausedRecheck);
+        }
+
         if ((facts.EgressSuspendedUntil is not null || facts.PartitionSuspendedUntil is not null) && !facts.EgressPaused && facts.Fallback is { } fallback && !facts.Rerouted)
         {
             // Banned (the whole egress, or by the receiver of its partition), with a route to spare: the fallback sends

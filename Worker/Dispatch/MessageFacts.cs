@@ -17,6 +17,7 @@ namespace Sluice.Worker.Dispatch;
 /// <param name="ShortestTier">The shortest delay tier: shorter waits are waited out in hand.</param>
 /// <param name="PausedRecheck">How often mail held by a pause or a suspension looks again.</param>
 /// <param name="Fallback">The egress that sends this egress's mail while a ban suspends it (null: none, the mail waits).</param>
+/// <param name="SenderHeld">Why the sender's domain holds its mail (it fails its preflight under <c>Preflight:Policy=Hold</c>); null: it does not.</param>
 /// <param name="PartitionSuspendedUntil">A receiver's ban of this sender suspends the message's partition until then.</param>
 /// <param name="Rerouted">The message came here from another egress's suspension already (it is not sent on again).</param>
 public sealed record MessageFacts(
@@ -37,4 +38,5 @@ public sealed record MessageFacts(
     TimeSpan PausedRecheck,
     string? Fallback = null,
     bool Rerouted = false,
-    DateTimeOffset? PartitionSuspendedUntil = null);
+    DateTimeOffset? PartitionSuspendedUntil = null,
+    string? SenderHeld = null);

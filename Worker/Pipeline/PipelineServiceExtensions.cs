@@ -37,6 +37,7 @@ public static class PipelineServiceExtensions
         services.AddOptionsWithValidateOnStart<DkimOptions>().BindConfiguration(DkimOptions.SectionName);
         services.AddSingleton<IValidateOptions<DkimOptions>, DkimKeysValidator>();
         services.AddSingleton<DkimSigning>();
+        services.AddOptionsWithValidateOnStart<PreflightOptions>().BindConfiguration(PreflightOptions.SectionName);
         services.AddOptions<ClassificationOptions>().BindConfiguration(ClassificationOptions.SectionName);
         services.AddOptionsWithValidateOnStart<SenderOptions>().BindConfiguration(SenderOptions.SectionName);
         services.AddSingleton<IValidateOptions<SenderOptions>, SenderOptionsValidator>();
@@ -57,13 +58,15 @@ public static class PipelineServiceExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<DeliveryTelemetry>(),
             sp.GetRequiredService<SchedulerTelemetry>(),
-            sp.GetRequiredService<DkimSigning>()));
+            sp.GetRequiredService<DkimSigning>(),
+            sp.GetRequiredService<SenderAuthState>()));
 
         // Hosted services start in this order and stop in reverse: schedulers stop before intake.
         services.AddHostedService<TopologyStartup>();
         services.AddHostedService<ControlWatcher>();
         services.AddHostedService<IntakeConsumer>();
         services.AddHostedService<EgressSchedulerService>();
+        services.AddHostedService<SenderPreflight>();
         return builder;
     }
 }

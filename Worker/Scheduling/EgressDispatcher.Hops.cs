@@ -108,4 +108,18 @@ public sealed partial class EgressDispatcher
             [new(MailHeaders.Egress, to), new(MailHeaders.ReroutedFrom, egress), new(MailHeaders.NotBefore, null), new(MailHeaders.Slotted, null)],
             envelope.Recipients);
     }
+
+    /// <summary>
+    /// Its sender fails the preflight under the Hold policy: round the tiers to look again, and producers are told why the
+    /// first time (a message held for hours would otherwise tell them every recheck).
+    /// </summary>
+    private async Task HoldSenderAsync(EgressWork work, EgressEnvelope envelope, Dispatch.Decision.HoldSender held)
+    {
+        bool toldAlready = MailHeaders.GetString(work.Properties.Headers, MailHeaders.LastReply) == held.Reason;
+        await Task.WhenAll(
+            PublishDelayedCopyAsync(work, envelope, envelope.Recipients, held.Until, slotted: false, envelope.Attempts, held.Reason),
+            toldAlready ? Task.CompletedTask : events.PublishAsync(envelope, envelope.Recipients, DeliveryOutcomes.Deferred, envelope.Attempts, detail: held.Reason, next: held.Until))
+            .ConfigureAwait(false);
+        await work.Settler.AckAsync(work.DeliveryTag).ConfigureAwait(false);
+    }
 }

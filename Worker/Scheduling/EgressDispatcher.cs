@@ -213,7 +213,8 @@ public sealed partial class EgressDispatcher(
         services.PausedRecheck,
         fallback,
         Rerouted: MailHeaders.GetString(work.Properties.Headers, MailHeaders.ReroutedFrom) is not null,
-        PartitionSuspendedUntil: planner.SuspendedUntil(envelope.Partition));
+        PartitionSuspendedUntil: planner.SuspendedUntil(envelope.Partition),
+        SenderHeld: services.Senders?.HeldBecause(envelope.Mail.From.Address[(envelope.Mail.From.Address.LastIndexOf('@') + 1)..]));
 
     /// <summary>Settles the message as decided without a send: parked, split, or round the tiers (to a reserved slot of the level that refused).</summary>
     private Task CarryOutAsync(EgressWork work, EgressEnvelope envelope, Decision decision, Admission.RateLimited? limited) => decision switch
@@ -221,6 +222,7 @@ public sealed partial class EgressDispatcher(
         Decision.Park park => ParkAsync(work, envelope, envelope.Recipients, park.Reason, park.Detail),
         Decision.Split split => SplitAsync(work, envelope, split.Largest),
         Decision.Reroute reroute => RerouteAsync(work, envelope, reroute.Egress),
+        Decision.HoldSender held => HoldSenderAsync(work, envelope, held),
         Decision.ToTiers tiers => DelayAsync(work, envelope, envelope.Recipients, tiers.NotBefore, tiers.Slotted, envelope.Attempts, null),
         Decision.ToSlot when limited is not null => DelayAsync(work, envelope, envelope.Recipients,
             planner.Reserve(limited.Level, envelope.Recipients.Count, limited.Limiter, envelope.Slotted ? envelope.NotBefore : null), slotted: true, envelope.Attempts, null),

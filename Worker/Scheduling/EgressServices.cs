@@ -9,7 +9,8 @@ namespace Sluice.Worker.Scheduling;
 /// <summary>What every egress shares: tiers, reply table, retry budget, operator pauses, clock, telemetry, DKIM keys.</summary>
 public sealed record EgressServices(
     DelayTiers Tiers, ReplyClassifier Classifier, RetryPolicy RetryPolicy, IOptions<RetryOptions> RetryOptions,
-    PauseState Pauses, TimeSpan PausedRecheck, TimeProvider Time, DeliveryTelemetry Delivery, SchedulerTelemetry Scheduling, Signing.DkimSigning? Dkim = null)
+    PauseState Pauses, TimeSpan PausedRecheck, TimeProvider Time, DeliveryTelemetry Delivery, SchedulerTelemetry Scheduling, Signing.DkimSigning? Dkim = null,
+    Signing.SenderAuthState? Senders = null)
 {
     public RetryOptions Retry => RetryOptions.Value;
 }

@@ -19,6 +19,21 @@ public sealed class SenderCheck(IDnsResolver dns, DkimSigning dkim)
     /// <summary>RFC 7208 section 4.6.4: at most 10 mechanisms and modifiers that cause DNS lookups.</summary>
     public const int SpfLookupLimit = 10;
 
+    /// <summary>The name servers of <c>Providers:Dns:Servers</c> (<c>address:port</c>), else the machine's.</summary>
+    public static IDnsResolver Resolver(Providers.MxLookupOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Servers.Count == 0)
+        {
+            return new DnsStubResolver();
+        }
+
+        var servers = options.Servers.Select(IPEndPoint.Parse).ToList();
+        int port = servers[0].Port == 0 ? 53 : servers[0].Port;
+        return new DnsStubResolver(new ARSoft.Tools.Net.Dns.DnsClient(servers.Select(s => s.Address), [new UdpClientTransport(port), new TcpClientTransport(port)], false,
+            (int)options.Timeout.TotalMilliseconds));
+    }
+
     public async Task<SenderReport> CheckAsync(string domain, string egress, IReadOnlyList<IPAddress> sendingAddresses, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(domain);

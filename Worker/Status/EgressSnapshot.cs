@@ -14,10 +14,11 @@ namespace Sluice.Worker.Status;
 /// <param name="WarmUp">The fraction of every limit the warm-up ramp allows now (1: full).</param>
 /// <param name="SmarthostFault">While the smarthost fails: what it did wrong (<c>kind: detail</c>, e.g. <c>auth-not-offered: …</c>).</param>
 /// <param name="Takeover">How the owner started: from the delivery journal (<c>journal: …</c>) or, when it could not be read, with every window held (<c>hold: …</c>).</param>
+/// <param name="Senders">The sender preflight: each configured sender domain, whether it passes, what fails, and whether its mail is held.</param>
 /// <param name="Paused">Every pause in force as the owner has read the control stream (so a reader need not read, or write, the stream).</param>
 public sealed record EgressSnapshot(
     string Egress, string Owner, DateTimeOffset At, DateTimeOffset? SmarthostClosedUntil, DateTimeOffset? SuspendedUntil, IReadOnlyList<DomainSnapshot> Domains, double WarmUp = 1.0,
-    string? SmarthostFault = null, string? Takeover = null, IReadOnlyList<ControlEvent>? Paused = null)
+    string? SmarthostFault = null, string? Takeover = null, IReadOnlyList<ControlEvent>? Paused = null, IReadOnlyList<SenderStatus>? Senders = null)
 {
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, StatusJsonContext.Default.EgressSnapshot);
 
@@ -68,6 +69,13 @@ public sealed record DomainSnapshot(
     /// <summary>The owner's <see cref="Eta"/> (or, from an older owner, waiting ÷ allowed rate); null when unlimited, or never while paused.</summary>
     public TimeSpan? DrainEta => Paused || AllowedPerSecond is not { } rate ? null : Eta ?? TimeSpan.FromSeconds(Waiting / rate);
 }
+
+/// <summary>One sender domain's preflight as status shows it.</summary>
+/// <param name="Domain">The sender domain.</param>
+/// <param name="Ok">SPF and DKIM pass and DMARC does not fail.</param>
+/// <param name="Failing">What does not pass (e.g. <c>spf fail, dkim fail</c>).</param>
+/// <param name="Held">Its mail waits (the Hold policy).</param>
+public sealed record SenderStatus(string Domain, bool Ok, string Failing, bool Held);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false)]
 [JsonSerializable(typeof(EgressSnapshot))]

@@ -75,6 +75,9 @@ internal sealed class StatusReporter(
             })
             .ToList();
         return new EgressSnapshot(egress, Owner, now, closed > now ? closed : null, breaker.SuspendedUntil, domains, limiters.WarmUp.Factor(), gate.Fault, takeover,
-            services.Pauses.Paused);
+            services.Pauses.Paused,
+            services.Senders is { } senders
+                ? [.. senders.Reports.Select(r => new SenderStatus(r.Domain, r.Ok, Signing.SenderAuthState.Failing(r), !r.Ok && senders.Holding))]
+                : null);
     }
 }

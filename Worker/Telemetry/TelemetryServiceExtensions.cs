@@ -26,6 +26,7 @@ public static class TelemetryServiceExtensions
         services.AddSingleton<DomainTags>();
         services.AddSingleton<IntakeTelemetry>();
         services.AddSingleton<DeliveryTelemetry>();
+        services.AddSingleton<Signing.SenderAuthState>();
         services.AddSingleton<SchedulerTelemetry>();
         services.AddSingleton<ReadinessState>();
         services.AddSingleton<LivenessHeartbeat>();

@@ -33,7 +33,7 @@ public sealed class CheckSenderTests
             txt[$"l{i}.deep.example"] = i < 11 ? $"v=spf1 include:l{i + 1}.deep.example -all" : "v=spf1 ip4:203.0.113.7 -all";
         }
 
-        using var dns = SimulatedDns.Start(new DnsOptions { Port = 0, Txt = txt });
+        using var dns = SimulatedDns.Start(new DnsOptions { Port = 0, Txt = new(txt, StringComparer.OrdinalIgnoreCase) });
         var configuration = new List<KeyValuePair<string, string?>>
         {
             new("Providers:Dns:Servers:0", $"127.0.0.1:{dns.Port.ToString(CultureInfo.InvariantCulture)}"),

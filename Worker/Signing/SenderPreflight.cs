@@ -1,0 +1,89 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Sluice.Worker.Providers;
+using Sluice.Worker.Routing;
+using Sluice.Worker.Senders;
+
+namespace Sluice.Worker.Signing;
+
+/// <summary>
+/// Checks every configured sender domain at start and then every <see cref="PreflightOptions.Interval"/>: the result is
+/// logged when it changes, exported (<c>sluice_sender_auth</c>) and shown by <c>sluice status</c>; under
+/// <see cref="PreflightPolicy.Hold"/> a failing domain's mail waits.
+/// </summary>
+internal sealed partial class SenderPreflight(
+    IOptions<PreflightOptions> options,
+    IOptions<SenderOptions> senders,
+    IOptions<DkimOptions> dkimOptions,
+    IOptions<RoutingOptions> routing,
+    EgressSettings egresses,
+    DkimSigning dkim,
+    SenderAuthState state,
+    IConfiguration configuration,
+    TimeProvider time,
+    ILogger<SenderPreflight> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var domains = senders.Value.Tenants.Values.SelectMany(d => d).Concat(dkimOptions.Value.Keys.Select(k => k.Domain))
+            .Select(d => d.Trim().ToLowerInvariant()).Where(d => d.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        if (!options.Value.Enabled || domains.Count == 0)
+        {
+            return;
+        }
+
+        state.Holding = options.Value.Policy == PreflightPolicy.Hold;
+        string egress = routing.Value.EffectiveDefault;
+        var smtp = egresses.Smtp(egress);
+        var addresses = (smtp.SendingAddresses.Count > 0 ? smtp.SendingAddresses : string.IsNullOrEmpty(smtp.LocalAddress) ? [] : [smtp.LocalAddress])
+            .Select(IPAddress.Parse).ToList();
+        var dns = configuration.GetSection($"{ProviderOptions.SectionName}:Dns").Get<MxLookupOptions>() ?? new MxLookupOptions();
+        var check = new SenderCheck(SenderCheck.Resolver(dns), dkim);
+        using var timer = new PeriodicTimer(options.Value.Interval, time);
+        try
+        {
+            do
+            {
+                foreach (string domain in domains)
+                {
+                    try
+                    {
+                        var report = await check.CheckAsync(domain, egress, addresses, stoppingToken).ConfigureAwait(false);
+                        var before = state.Reports.FirstOrDefault(r => r.Domain == report.Domain);
+                        state.Record(report);
+                        if (!report.Ok && before?.Ok != false)
+                        {
+                            LogFailing(domain, SenderAuthState.Failing(report), options.Value.Policy == PreflightPolicy.Hold ? "its mail waits" : "its mail is sent anyway");
+                        }
+                        else if (report.Ok && before?.Ok == false)
+                        {
+                            LogPassing(domain);
+                        }
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+                    {
+                        // DNS trouble is not the domain's failure: the last result stands.
+                        LogCheckFailed(domain, e.GetType().Name, Contracts.Validation.PrintableText.Escape(e.Message));
+                    }
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sender {Domain} fails its preflight ({Failing}); {Consequence}. `sluice check-sender {Domain}` shows why.")]
+    private partial void LogFailing(string domain, string failing, string consequence);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sender {Domain} passes its preflight again.")]
+    private partial void LogPassing(string domain);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sender {Domain}: the preflight could not run ({Error}: {Message}); the last result stands.")]
+    private partial void LogCheckFailed(string domain, string error, string message);
+}
