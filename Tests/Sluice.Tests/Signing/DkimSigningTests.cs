@@ -52,13 +52,21 @@ public sealed class DkimSigningTests
         await publisher.PublishAsync(SampleMail.To("b@receiver.example") with { From = new EmailAddress { Address = "news@ed.example" } });
         await publisher.PublishAsync(SampleMail.To("c@receiver.example") with { From = new EmailAddress { Address = "info@nokey.example" } });
         await publisher.PublishAsync(SampleMail.To("d@receiver.example") with { From = new EmailAddress { Address = "info@wrong.example" } });
-        await simulator.WaitUntilAsync(s => s.DeliveredCount == 4, HangGuard);
+
+        // A producer's own MIME is signed as well.
+        const string mime = "From: support@acme.example\r\nTo: e@receiver.example\r\nSubject: Own MIME\r\nMessage-ID: <own@acme.example>\r\n\r\nBody\r\n";
+        await publisher.PublishAsync(SampleMail.To("e@receiver.example") with
+        {
+            From = new EmailAddress { Address = "support@acme.example" }, Subject = null, Text = null, Mime = System.Text.Encoding.ASCII.GetBytes(mime),
+        });
+        await simulator.WaitUntilAsync(s => s.DeliveredCount == 5, HangGuard);
 
         var dkim = simulator.Records.Where(r => r.Stage == ReplyRecord.DataStage).ToDictionary(r => r.Recipient, r => r.Dkim);
         Assert.Equal("pass d=relay.example; pass d=acme.example", dkim["a@receiver.example"]);
         Assert.Equal("pass d=relay.example; pass d=ed.example", dkim["b@receiver.example"]);
         Assert.Equal("pass d=relay.example", dkim["c@receiver.example"]);
         Assert.Equal("pass d=relay.example; fail d=wrong.example", dkim["d@receiver.example"]);
+        Assert.Equal("pass d=relay.example; pass d=acme.example", dkim["e@receiver.example"]);
     }
 
     [Fact]
