@@ -68,6 +68,21 @@ for (const file of files) {
   }
 }
 
+// A Deployment that a KEDA ScaledObject scales must not set replicas: every apply would reset what KEDA chose.
+const scaled = new Set(typeChecks.filter((c) => c.object.kind === "ScaledObject").map((c) => c.object.spec?.scaleTargetRef?.name));
+for (const c of typeChecks.filter((c) => c.object.kind === "Deployment" && scaled.has(c.object.metadata?.name))) {
+  if (c.object.spec?.replicas !== undefined) problems.push(`${c.where}: sets replicas, but a ScaledObject scales it (every apply would reset the count)`);
+}
+
+// The secret example must carry every key the manifests read from it.
+const secretExample = typeChecks.find((c) => c.object.kind === "Secret");
+const secretKeys = new Set(Object.keys(secretExample?.object.stringData ?? {}));
+const readKeys = JSON.stringify(typeChecks.map((c) => c.object)).matchAll(/"name":"sluice-secrets","key":"([^"]+)"|"key":"([^"]+)","name":"sluice-secrets"/g);
+for (const match of readKeys) {
+  const key = match[1] ?? match[2];
+  if (!secretKeys.has(key)) problems.push(`secret.example.yaml: no ${key}, which a manifest reads from sluice-secrets`);
+}
+
 // Unknown keys: one TypeScript file typing every document as its model's interface.
 const scratch = mkdtempSync(join(tmpdir(), "sluice-k8s-"));
 const source = typeChecks
