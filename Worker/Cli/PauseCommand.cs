@@ -1,20 +1,32 @@
 using System.CommandLine;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Sluice.Worker.Broker;
 using Sluice.Worker.Control;
+using Sluice.Worker.Hosting;
+using Sluice.Worker.Providers;
 using Sluice.Worker.Topology;
 
 namespace Sluice.Worker.Cli;
 
-/// <summary><c>sluice pause TARGET</c> and <c>sluice resume TARGET</c>: written to the control stream every worker follows.</summary>
+/// <summary>
+/// <c>sluice pause TARGET [--reason TEXT] [--until WHEN]</c> and <c>sluice resume TARGET</c>: written to the control stream
+/// every worker follows. A target that names nothing this deployment has is refused (exit 2).
+/// </summary>
 internal static class PauseCommand
 {
     public static Command Create(CliContext context, bool pause)
     {
         var target = new Argument<string>("target")
         {
-            Description = "egress:NAME, provider:NAME or domain:NAME (a bare name: an egress if one is called so, a domain if it has a dot, else a provider).",
+            Description = "egress:NAME, provider:NAME, domain:NAME or tenant:NAME (a bare name: an egress if one is called so, a domain if it has a dot, else a provider).",
+        };
+        var reason = new Option<string?>("--reason") { Description = "Why, in your words (status shows it)." };
+        var until = new Option<DateTimeOffset?>("--until")
+        {
+            Description = "When the pause ends by itself: an age from now (30m, 2h, 1d) or a time (ISO 8601).",
+            CustomParser = result => Until(result),
         };
         var command = new Command(pause ? "pause" : "resume", pause
             ? "Stop sending to a target on every worker (within 2 s, kept across restarts); its mail stays queued."
@@ -22,12 +34,19 @@ internal static class PauseCommand
         {
             target,
         };
+        if (pause)
+        {
+            command.Options.Add(reason);
+            command.Options.Add(until);
+        }
+
         command.SetAction((parse, ct) => HostedCommand.RunAsync(context, async (services, token) =>
         {
             ControlTarget parsed;
+            var egresses = services.GetRequiredService<IOptions<TopologyOptions>>().Value.EffectiveEgresses;
             try
             {
-                parsed = ControlTarget.Parse(parse.GetRequiredValue(target), services.GetRequiredService<IOptions<TopologyOptions>>().Value.EffectiveEgresses);
+                parsed = ControlTarget.Parse(parse.GetRequiredValue(target), egresses);
             }
             catch (FormatException e)
             {
@@ -35,14 +54,40 @@ internal static class PauseCommand
                 return ExitCodes.InvalidInput;
             }
 
+            var providers = services.GetRequiredService<IConfiguration>().GetSection($"{ProviderOptions.SectionName}:{nameof(ProviderOptions.Known)}").GetChildren().Select(c => c.Key).ToList();
+            if (parsed.Problem(egresses, providers) is { } problem)
+            {
+                await context.Error.WriteLineAsync($"sluice: {problem}").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
             await using var connection = await services.GetRequiredService<BrokerConnector>().ConnectAsync(command.Name, token).ConfigureAwait(false);
-            var controlEvent = new ControlEvent(parsed.ToString(), pause, DateTimeOffset.UtcNow, $"{Environment.UserName}@{Environment.MachineName}");
+            var controlEvent = new ControlEvent(parsed.ToString(), pause, DateTimeOffset.UtcNow, $"{Environment.UserName}@{Environment.MachineName}",
+                pause && parse.GetValue(reason) is { } why ? Contracts.Validation.PrintableText.Escape(why, 200) : null, pause ? parse.GetValue(until) : null);
             await ControlLog.AppendAsync(connection, controlEvent, token).ConfigureAwait(false);
             await context.Out.WriteLineAsync(pause
-                ? $"Paused {parsed}: every running worker stops sending to it within 2 s; its mail stays queued."
+                ? $"Paused {parsed}{(controlEvent.Until is { } end ? $" until {end:u}" : string.Empty)}: every running worker stops sending to it within 2 s; its mail stays queued."
                 : $"Resumed {parsed}: its mail flows again as it comes back from the delay tiers.").ConfigureAwait(false);
             return ExitCodes.Ok;
         }, ct));
         return command;
+    }
+
+    private static DateTimeOffset? Until(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        try
+        {
+            return DateTimeOffset.UtcNow + Durations.Parse(text);
+        }
+        catch (FormatException) when (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at))
+        {
+            return at;
+        }
+        catch (FormatException e)
+        {
+            result.AddError($"--until: {e.Message} (or an ISO 8601 time)");
+            return null;
+        }
     }
 }

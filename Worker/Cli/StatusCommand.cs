@@ -134,7 +134,8 @@ internal static class StatusCommand
         {
             null => "paused: unknown (no worker is running to read the control stream)",
             [] => "paused: nothing",
-            var paused => "paused: " + string.Join(", ", paused.Select(p => $"{p.Target} (by {p.By} at {p.At:u})")),
+            var paused => "paused: " + string.Join(", ", paused.Select(p =>
+                $"{p.Target} (by {p.By} at {p.At:u}{(p.Until is { } end ? $", until {end:u}" : string.Empty)}{(p.Reason is { } why ? $": {why}" : string.Empty)})")),
         });
         return text.ToString();
     }

@@ -4,7 +4,13 @@ using System.Text.Json.Serialization;
 namespace Sluice.Worker.Control;
 
 /// <summary>One entry of the <c>mail.control</c> stream: a target paused or resumed, by whom, when.</summary>
-public sealed record ControlEvent(string Target, bool Paused, DateTimeOffset At, string By)
+/// <param name="Target">What: <c>egress:</c>, <c>provider:</c>, <c>domain:</c> or <c>tenant:</c> and a name.</param>
+/// <param name="Paused">Paused (true) or resumed.</param>
+/// <param name="At">When.</param>
+/// <param name="By">Who (user@host).</param>
+/// <param name="Reason">Why, in the operator's words (shown by status).</param>
+/// <param name="Until">When a pause ends by itself (null: when resumed).</param>
+public sealed record ControlEvent(string Target, bool Paused, DateTimeOffset At, string By, string? Reason = null, DateTimeOffset? Until = null)
 {
     /// <summary>Targets starting with this are read markers that earlier versions of <c>sluice status</c> wrote to find the stream's end: not pauses.</summary>
     public const string MarkerPrefix = "marker:";

@@ -1,6 +1,6 @@
 namespace Sluice.Worker.Control;
 
-/// <summary>What an operator pauses: a whole egress, a provider, or one recipient domain.</summary>
+/// <summary>What an operator pauses: a whole egress, a provider, one recipient domain, or one client tenant's mail.</summary>
 public sealed record ControlTarget(ControlTargetKind Kind, string Name)
 {
     /// <summary>
@@ -21,7 +21,8 @@ public sealed record ControlTarget(ControlTargetKind Kind, string Name)
                 "EGRESS" => new(ControlTargetKind.Egress, name),
                 "PROVIDER" => new(ControlTargetKind.Provider, name),
                 "DOMAIN" => new(ControlTargetKind.Domain, name),
-                _ => throw new FormatException($"'{text}': the kind must be egress, provider or domain."),
+                "TENANT" => new(ControlTargetKind.Tenant, text[(colon + 1)..].Trim()),
+                _ => throw new FormatException($"'{text}': the kind must be egress, provider, domain or tenant."),
             };
         }
 
@@ -32,6 +33,30 @@ public sealed record ControlTarget(ControlTargetKind Kind, string Name)
     }
 
     public override string ToString() => $"{Kind.ToString().ToLowerInvariant()}:{Name}";
+
+    /// <summary>
+    /// Why an operator's target names nothing (an empty name, an egress or provider this deployment does not have, a
+    /// domain that is not a host name); null when it is fine. A pause of nothing would succeed and hold nothing.
+    /// </summary>
+    public string? Problem(IReadOnlyCollection<string> egresses, IReadOnlyCollection<string> providers)
+    {
+        ArgumentNullException.ThrowIfNull(egresses);
+        ArgumentNullException.ThrowIfNull(providers);
+        if (string.IsNullOrWhiteSpace(Name))
+        {
+            return $"'{this}' names nothing: give egress:NAME, provider:NAME, domain:NAME or tenant:NAME.";
+        }
+
+        return Kind switch
+        {
+            ControlTargetKind.Egress when !egresses.Contains(Name) => $"there is no egress '{Name}' (Topology:Egresses is {string.Join(", ", egresses)}).",
+            ControlTargetKind.Provider when !providers.Contains(Name, StringComparer.OrdinalIgnoreCase) =>
+                $"there is no provider '{Name}' (Providers:Known has {(providers.Count == 0 ? "none" : string.Join(", ", providers))}).",
+            ControlTargetKind.Domain when !Name.Contains('.', StringComparison.Ordinal) || Uri.CheckHostName(Name) != UriHostNameType.Dns =>
+                $"'{Name}' is not a domain name.",
+            _ => null,
+        };
+    }
 }
 
 public enum ControlTargetKind
@@ -39,4 +64,5 @@ public enum ControlTargetKind
     Egress,
     Provider,
     Domain,
+    Tenant,
 }

@@ -1,10 +1,19 @@
 namespace Sluice.Worker.Control;
 
-/// <summary>What is paused right now, as this worker has read it from the control stream.</summary>
-public sealed class PauseState
+/// <summary>
+/// What is paused right now, as this worker has read it from the control stream. A pause with an end (<c>--until</c>)
+/// lapses by itself then, and <see cref="Changed"/> is raised as if it had been resumed.
+/// </summary>
+public sealed class PauseState(TimeProvider time)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ControlEvent> _paused = new(StringComparer.Ordinal);
+    private readonly List<ITimer> _lapses = [];
+
+    public PauseState()
+        : this(TimeProvider.System)
+    {
+    }
 
     public event Action? Changed;
 
@@ -15,9 +24,10 @@ public sealed class PauseState
     {
         get
         {
+            var now = time.GetUtcNow();
             lock (_gate)
             {
-                return [.. _paused.Values.OrderBy(e => e.Target, StringComparer.Ordinal)];
+                return [.. _paused.Values.Where(e => !(e.Until <= now)).OrderBy(e => e.Target, StringComparer.Ordinal)];
             }
         }
     }
@@ -35,6 +45,12 @@ public sealed class PauseState
             if (controlEvent.Paused)
             {
                 _paused[controlEvent.Target] = controlEvent;
+                if (controlEvent.Until is { } until && until > time.GetUtcNow())
+                {
+                    // Workers that follow the stream learn of the end from their own clock: whatever waits on a change
+                    // (an egress's consumers, the lanes) looks again when it comes.
+                    _lapses.Add(time.CreateTimer(_ => Changed?.Invoke(), null, until - time.GetUtcNow(), Timeout.InfiniteTimeSpan));
+                }
             }
             else
             {
@@ -49,15 +65,17 @@ public sealed class PauseState
     public bool IsPaused(ControlTarget target)
     {
         ArgumentNullException.ThrowIfNull(target);
+        var now = time.GetUtcNow();
         lock (_gate)
         {
-            return _paused.ContainsKey(target.ToString());
+            return _paused.TryGetValue(target.ToString(), out var pause) && !(pause.Until <= now);
         }
     }
 
-    /// <summary>Is mail of this egress to this domain (of this provider, if known) held back?</summary>
-    public bool Holds(string egress, string domain, string? provider = null) =>
+    /// <summary>Is mail of this egress to this domain (of this provider, if known; of this tenant, if given) held back?</summary>
+    public bool Holds(string egress, string domain, string? provider = null, string? tenant = null) =>
         IsPaused(new ControlTarget(ControlTargetKind.Egress, egress))
         || IsPaused(new ControlTarget(ControlTargetKind.Domain, domain))
-        || (provider is not null && IsPaused(new ControlTarget(ControlTargetKind.Provider, provider)));
+        || (provider is not null && IsPaused(new ControlTarget(ControlTargetKind.Provider, provider)))
+        || (tenant is not null && IsPaused(new ControlTarget(ControlTargetKind.Tenant, tenant)));
 }

@@ -204,7 +204,7 @@ public sealed partial class EgressDispatcher(
         InLane: work.Lane is not null,
         EgressPaused: services.Pauses.IsPaused(new ControlTarget(ControlTargetKind.Egress, egress)),
         EgressSuspendedUntil: breaker.SuspendedUntil,
-        PartitionPaused: services.Pauses.Holds(egress, envelope.Domain, envelope.Provider),
+        PartitionPaused: services.Pauses.Holds(egress, envelope.Domain, envelope.Provider, envelope.Mail.Tenant),
         LargestTransaction: limiters.LargestTransaction(envelope.Partition, envelope.Mail.Tenant),
         CoolingUntil: planner.CoolingUntil(envelope.Partition),
         PartitionHasLane: lanes.HasLane(envelope.Partition),

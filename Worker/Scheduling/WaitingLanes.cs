@@ -491,7 +491,7 @@ public sealed partial class WaitingLanes(
     }
 
     private bool NotForThisLane(EgressEnvelope envelope, DateTimeOffset now) =>
-        services.Pauses.Holds(egress, envelope.Domain, envelope.Provider)
+        services.Pauses.Holds(egress, envelope.Domain, envelope.Provider, envelope.Mail.Tenant)
         || envelope.Mail.NotAfter <= now
         || limiters.LargestTransaction(envelope.Partition, envelope.Mail.Tenant) < envelope.Recipients.Count;
 

@@ -55,7 +55,47 @@ public sealed class PauseTests
         await using var connection = await broker.ConnectWithTopologyAsync();
         var run = await SluiceCli.RunAsync(broker.Configuration, "pause", "planet:mars");
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("egress, provider or domain", run.Error, StringComparison.Ordinal);
+        Assert.Contains("egress, provider, domain or tenant", run.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("", "names nothing")]
+    [InlineData("domain:", "names nothing")]
+    [InlineData("egress:nosuch", "there is no egress 'nosuch'")]
+    [InlineData("provider:nosuch", "there is no provider 'nosuch'")]
+    [InlineData("domain:not_a_host!", "is not a domain name")]
+    public async Task Pause_refuses_a_target_that_names_nothing_this_deployment_has(string target, string why)
+    {
+        await using var broker = await TestBroker.CreateAsync();
+        await using var connection = await broker.ConnectWithTopologyAsync();
+        var run = await SluiceCli.RunAsync(broker.Configuration, "pause", target);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(why, run.Error, StringComparison.Ordinal);
+        Assert.Equal(0, (await SluiceCli.RunAsync(broker.Configuration, "pause", "provider:microsoft", "--reason", "tenant threshold")).ExitCode);
+    }
+
+    [Fact]
+    public async Task A_tenants_pause_holds_only_its_mail_and_a_pause_with_an_end_lapses_by_itself()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+        await using var simulator = ReceivingSimulator.Start(new SimulatorOptions { Port = 0 });
+        await using var worker = await InProcessWorker.StartAsync(PipelineConfiguration.For(broker, simulator, ("Scheduler:PausedRecheck", "00:00:00.500")));
+        await using var connection = await broker.ConnectAsync();
+        await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
+
+        var globex = new ControlTarget(ControlTargetKind.Tenant, "globex");
+        var applied = WhenApplied(worker, s => s.IsPaused(globex));
+        Assert.Equal(0, (await SluiceCli.RunAsync(broker.Configuration, "pause", "tenant:globex", "--reason", "complaints", "--until", "8s")).ExitCode);
+        await applied;
+
+        // globex's mail waits while acme's goes; then the pause ends by itself (no resume) and globex's goes too.
+        await publisher.PublishAsync(SampleMail.To("a@shared.example") with { Tenant = "globex" });
+        await publisher.PublishAsync(SampleMail.To("b@shared.example"));
+        await simulator.WaitUntilAsync(s => s.DeliveredCount >= 1, HangGuard);
+        Assert.Equal("b@shared.example", Assert.Single(simulator.Records, r => r.Stage == ReplyRecord.DataStage).Recipient);
+        Assert.Equal("complaints", worker.Services.GetRequiredService<PauseState>().Paused.Single().Reason);
+        await simulator.WaitUntilAsync(s => s.DeliveredCount >= 2, HangGuard);
+        Assert.False(worker.Services.GetRequiredService<PauseState>().IsPaused(globex));
     }
 
     /// <summary>Completes when the worker's pause state satisfies <paramref name="condition"/> (it follows the control stream).</summary>
