@@ -15,16 +15,15 @@ public sealed class CheckSenderTests
         using var good = RSA.Create(2048);
         using var bad = RSA.Create(2048);
         using var published = RSA.Create(2048);
-        string Key(RSA key) => $"v=DKIM1; k=rsa; p={Convert.ToBase64String(key.ExportSubjectPublicKeyInfo())}";
 
         // An include chain of eleven lookups: one more than RFC 7208 allows.
         var txt = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
             ["good.example"] = "v=spf1 ip4:203.0.113.7 -all",
-            ["s1._domainkey.good.example"] = Key(good),
+            ["s1._domainkey.good.example"] = DkimRecords.Rsa(good),
             ["_dmarc.good.example"] = "v=DMARC1; p=reject",
             ["bad.example"] = "v=spf1 ip4:198.51.100.9 -all",
-            ["s2._domainkey.bad.example"] = Key(published),
+            ["s2._domainkey.bad.example"] = DkimRecords.Rsa(published),
             ["_dmarc.bad.example"] = "v=DMARC1; p=quarantine",
             ["deep.example"] = "v=spf1 include:l1.deep.example -all",
         };

@@ -30,12 +30,12 @@ public sealed class DkimSigningTests
             Port = 0,
             DkimKeys =
             {
-                ["s1._domainkey.acme.example"] = $"v=DKIM1; k=rsa; p={Convert.ToBase64String(acme.ExportSubjectPublicKeyInfo())}",
-                ["relay._domainkey.relay.example"] = $"v=DKIM1; k=rsa; p={Convert.ToBase64String(relay.ExportSubjectPublicKeyInfo())}",
+                ["s1._domainkey.acme.example"] = DkimRecords.Rsa(acme),
+                ["relay._domainkey.relay.example"] = DkimRecords.Rsa(relay),
                 ["ed._domainkey.ed.example"] = $"v=DKIM1; k=ed25519; p={edPublic}",
 
                 // Not the key the worker holds: the receiver must see the signature fail.
-                ["w._domainkey.wrong.example"] = $"v=DKIM1; k=rsa; p={Convert.ToBase64String(published.ExportSubjectPublicKeyInfo())}",
+                ["w._domainkey.wrong.example"] = DkimRecords.Rsa(published),
             },
         });
         await using var worker = await InProcessWorker.StartAsync(PipelineConfiguration.For(broker, simulator,

@@ -19,7 +19,6 @@ public sealed class SenderPreflightTests
     {
         using var good = RSA.Create(2048);
         using var bad = RSA.Create(2048);
-        string Key(RSA key) => $"v=DKIM1; k=rsa; p={Convert.ToBase64String(key.ExportSubjectPublicKeyInfo())}";
         var dnsOptions = new DnsOptions
         {
             Port = 0,
@@ -27,9 +26,9 @@ public sealed class SenderPreflightTests
             Txt =
             {
                 ["good.example"] = "v=spf1 ip4:203.0.113.7 -all",
-                ["s1._domainkey.good.example"] = Key(good),
+                ["s1._domainkey.good.example"] = DkimRecords.Rsa(good),
                 ["bad.example"] = "v=spf1 ip4:198.51.100.9 -all",
-                ["s1._domainkey.bad.example"] = Key(bad),
+                ["s1._domainkey.bad.example"] = DkimRecords.Rsa(bad),
             },
         };
         using var dns = SimulatedDns.Start(dnsOptions);
