@@ -16,7 +16,7 @@ namespace Sluice.Worker.Cli;
 /// <summary>
 /// <c>sluice check-sender DOMAIN [--egress NAME] [--json]</c>: does DOMAIN's SPF authorise the egress's sending
 /// addresses, does its published DKIM key match the one Sluice holds, what DMARC policy applies and does the mail align.
-/// Exit 0 when all pass, 4 when one does not (for a CI job or a cron).
+/// Exit 0 when all pass, 4 when one does not, 1 when DNS did not answer (for a CI job or a cron).
 /// </summary>
 internal static class CheckSenderCommand
 {
@@ -52,7 +52,7 @@ internal static class CheckSenderCommand
             var check = new SenderCheck(SenderCheck.Resolver(dns), dkim);
             var report = await check.CheckAsync(parse.GetValue(domain)!, route, [.. addresses.Select(IPAddress.Parse)], token).ConfigureAwait(false);
             await context.Out.WriteLineAsync(parse.GetValue(json) ? JsonSerializer.Serialize(report, SenderJsonContext.Default.SenderReport) : Render(report)).ConfigureAwait(false);
-            return report.Ok ? ExitCodes.Ok : CheckFailed;
+            return report.Inconclusive ? ExitCodes.Unavailable : report.Ok ? ExitCodes.Ok : CheckFailed;
         }, ct));
         return command;
     }

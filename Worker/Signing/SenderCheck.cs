@@ -40,9 +40,17 @@ public sealed class SenderCheck(IDnsResolver dns, DkimSigning dkim)
         ArgumentNullException.ThrowIfNull(sendingAddresses);
         domain = domain.Trim().TrimEnd('.').ToLowerInvariant();
         var spf = await SpfAsync(domain, egress, sendingAddresses, cancellationToken).ConfigureAwait(false);
-        var (dkimResult, signingDomain) = await DkimAsync(domain, cancellationToken).ConfigureAwait(false);
-        var dmarc = await DmarcAsync(domain, spf.Passed, dkimResult.Passed ? signingDomain : null, cancellationToken).ConfigureAwait(false);
-        return new SenderReport(domain, egress, spf, dkimResult, dmarc);
+        try
+        {
+            var (dkimResult, signingDomain) = await DkimAsync(domain, cancellationToken).ConfigureAwait(false);
+            var dmarc = await DmarcAsync(domain, spf.Passed, dkimResult.Passed ? signingDomain : null, cancellationToken).ConfigureAwait(false);
+            return new SenderReport(domain, egress, spf, dkimResult, dmarc);
+        }
+        catch (DnsTroubleException e)
+        {
+            var unknown = SenderCheckResult.Error(e.Message);
+            return new SenderReport(domain, egress, spf, unknown, unknown);
+        }
     }
 
     private async Task<SenderCheckResult> SpfAsync(string domain, string egress, IReadOnlyList<IPAddress> addresses, CancellationToken cancellationToken)
@@ -57,6 +65,11 @@ public sealed class SenderCheck(IDnsResolver dns, DkimSigning dkim)
         foreach (var address in addresses)
         {
             var result = await validator.CheckHostAsync(address, DomainName.Parse(domain), $"postmaster@{domain}", false, cancellationToken).ConfigureAwait(false);
+            if (result.Result == SpfQualifier.TempError)
+            {
+                return SenderCheckResult.Error($"{address}: temperror (DNS did not answer): nothing is known about the domain");
+            }
+
             if (result.Result != SpfQualifier.Pass)
             {
                 failures.Add($"{address}: {result.Result.ToString().ToLowerInvariant()}"
@@ -131,11 +144,25 @@ public sealed class SenderCheck(IDnsResolver dns, DkimSigning dkim)
             : SenderCheckResult.Fail($"p={policy}; {alignment}: receivers will treat this mail by the policy");
     }
 
+    /// <summary>The first TXT record at <paramref name="name"/> (null: none); <see cref="DnsTroubleException"/> when DNS did not answer.</summary>
     private async Task<string?> TxtAsync(string name, CancellationToken cancellationToken)
     {
-        var records = await dns.ResolveAsync<TxtRecord>(DomainName.Parse(name), RecordType.Txt, RecordClass.INet, cancellationToken).ConfigureAwait(false);
+        List<TxtRecord> records;
+        try
+        {
+            records = await dns.ResolveAsync<TxtRecord>(DomainName.Parse(name), RecordType.Txt, RecordClass.INet, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        {
+            // ARSoft's stub resolver reports a failed request (timeout, refused) as a plain Exception.
+            throw new DnsTroubleException($"DNS did not answer for {name} ({e.Message})", e);
+        }
+
         return records.Count == 0 ? null : records[0].TextData;
     }
+
+    /// <summary>A lookup got no answer at all: the check says nothing about the domain.</summary>
+    private sealed class DnsTroubleException(string message, Exception inner) : Exception(message, inner);
 
     private static string OrganizationalDomain(string domain)
     {

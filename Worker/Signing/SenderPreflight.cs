@@ -52,6 +52,13 @@ internal sealed partial class SenderPreflight(
                     try
                     {
                         var report = await check.CheckAsync(domain, egress, addresses, stoppingToken).ConfigureAwait(false);
+                        if (report.Inconclusive)
+                        {
+                            // DNS trouble is not the domain's failure (under Hold it would stop good mail): the last result stands.
+                            LogCheckFailed(domain, "dns", new[] { report.Spf, report.Dkim, report.Dmarc }.First(c => c.Status == "error").Detail);
+                            continue;
+                        }
+
                         var before = state.Reports.FirstOrDefault(r => r.Domain == report.Domain);
                         state.Record(report);
                         if (!report.Ok && before?.Ok != false)

@@ -10,9 +10,12 @@ public sealed record SenderReport(string Domain, string Egress, SenderCheckResul
 {
     /// <summary>SPF and DKIM pass, and DMARC does not fail (a domain without a DMARC policy leaves it to receivers).</summary>
     public bool Ok => Spf.Passed && Dkim.Passed && Dmarc.Status != "fail";
+
+    /// <summary>DNS did not answer (an SPF temperror, a TXT lookup without reply): the report says nothing about the domain.</summary>
+    public bool Inconclusive => Spf.Status == "error" || Dkim.Status == "error" || Dmarc.Status == "error";
 }
 
-/// <summary>One check: <c>pass</c>, <c>fail</c> or <c>none</c> (nothing to check), and why.</summary>
+/// <summary>One check: <c>pass</c>, <c>fail</c>, <c>none</c> (nothing to check) or <c>error</c> (DNS did not answer), and why.</summary>
 public sealed record SenderCheckResult(string Status, string Detail)
 {
     public bool Passed => Status == "pass";
@@ -22,4 +25,6 @@ public sealed record SenderCheckResult(string Status, string Detail)
     public static SenderCheckResult Fail(string detail) => new("fail", detail);
 
     public static SenderCheckResult None(string detail) => new("none", detail);
+
+    public static SenderCheckResult Error(string detail) => new("error", detail);
 }

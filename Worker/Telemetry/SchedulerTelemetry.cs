@@ -117,14 +117,37 @@ public sealed class SchedulerTelemetry
         snapshot.Domains.Select(d => d.DrainEta?.TotalSeconds ?? 0).DefaultIfEmpty(0).Max();
 
     private IEnumerable<Measurement<double>> Egresses(Func<EgressSnapshot, double> value) =>
-        _owned.Select(e => new Measurement<double>(value(e.Value()), new KeyValuePair<string, object?>("egress", e.Key)));
+        _owned.Select(e => (e.Key, Snapshot: Read(e.Value))).Where(e => e.Snapshot is not null)
+            .Select(e => new Measurement<double>(value(e.Snapshot!), new KeyValuePair<string, object?>("egress", e.Key)));
+
+    /// <summary>
+    /// An owner's snapshot, or null when it cannot be taken: a session ending (its limiters disposed) while a collector
+    /// asks. A callback that throws would cost every later instrument of the scrape, in every host of the process that
+    /// listens to these meters by name.
+    /// </summary>
+    private static EgressSnapshot? Read(Func<EgressSnapshot> snapshot)
+    {
+        try
+        {
+            return snapshot();
+        }
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
 
     private IEnumerable<Measurement<double>> Partitions(Func<DomainSnapshot, double?> value)
     {
-        foreach (var (egress, snapshot) in _owned)
+        foreach (var (egress, snapshotOf) in _owned)
         {
+            if (Read(snapshotOf) is not { } snapshot)
+            {
+                continue;
+            }
+
             // Partitions past the tag bound share "other": report the largest of them, not one at random.
-            foreach (var group in snapshot().Domains.GroupBy(d => _domains.For(d.Domain)))
+            foreach (var group in snapshot.Domains.GroupBy(d => _domains.For(d.Domain)))
             {
                 if (group.Select(value).Where(v => v is not null).DefaultIfEmpty(null).Max() is double v)
                 {

@@ -67,4 +67,19 @@ public sealed class CheckSenderTests
             Assert.Equal("none", report.RootElement.GetProperty("dmarc").GetProperty("status").GetString());
         }
     }
+
+    [Fact]
+    public async Task A_name_server_that_does_not_answer_is_not_a_failing_domain()
+    {
+        using var dns = SimulatedDns.Start(new DnsOptions { Port = 0, Silent = true });
+        var run = await SluiceCli.RunAsync(
+            [
+                new("Providers:Dns:Servers:0", $"127.0.0.1:{dns.Port.ToString(CultureInfo.InvariantCulture)}"),
+                new("Providers:Dns:Timeout", "00:00:00.300"),
+                new("Smtp:SendingAddresses:0", "203.0.113.7"),
+            ],
+            "check-sender", "quiet.example");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Matches(@"SPF\s+error\s+203\.0\.113\.7: temperror", run.Output);
+    }
 }
