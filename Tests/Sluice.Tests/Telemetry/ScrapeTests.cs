@@ -11,6 +11,12 @@ namespace Sluice.Tests.Telemetry;
 /// Scrapes a running worker after a small drain: health endpoints answer, every metric name the
 /// dashboards and alert rules use is exported, and the exposition passes <c>promtool check metrics</c>.
 /// </summary>
+/// <remarks>
+/// Alone, not beside other tests' workers: a meter provider listens to meters by name across the process, so with
+/// several worker hosts alive it sees each instrument once per host, reports them as conflicting duplicates, and a
+/// scrape taken then came back with no Sluice metric at all (a real process runs one host).
+/// </remarks>
+[Collection(nameof(ScrapeTests))]
 public sealed partial class ScrapeTests
 {
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(60);
@@ -110,3 +116,7 @@ public sealed partial class ScrapeTests
     [GeneratedRegex(@"sluice_delivery_recipients_total\{[^}]*domain=""scrape-[ab]\.example""[^}]*outcome=""delivered""[^}]*\} (\d+)")]
     private static partial Regex DeliveredLine();
 }
+
+/// <summary>Runs <see cref="ScrapeTests"/> with no other test class beside it.</summary>
+[CollectionDefinition(nameof(ScrapeTests), DisableParallelization = true)]
+public sealed class ScrapeTestsRunAlone;
