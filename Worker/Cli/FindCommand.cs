@@ -28,7 +28,7 @@ internal static class FindCommand
         var since = new Option<DateTimeOffset?>("--since")
         {
             Description = "Only what happened since: an age (30m, 2h, 1d) or a time (ISO 8601).",
-            CustomParser = result => ParseSince(result),
+            CustomParser = result => HeldOptions.ParseSince(result),
         };
         var json = new Option<bool>("--json") { Description = "One JSON object per line, for scripts." };
         var command = new Command("find", "What became of a message (or of a tenant's mail): deliveries and other outcomes from the delivery journal, copies held in mail.failed and mail.parked.")
@@ -98,25 +98,6 @@ internal static class FindCommand
         return record.Outcome == "uncertain"
             ? [new Finding(record.Id ?? "?", "uncertain", $"{record.Permits} recipients", record.Time, egress, "uncertain-delivery", $"{attempt}: the connection failed after the data was sent")]
             : [];
-    }
-
-    /// <summary>An age (<c>2h</c>) or a moment (ISO 8601).</summary>
-    private static DateTimeOffset? ParseSince(System.CommandLine.Parsing.ArgumentResult result)
-    {
-        string text = result.Tokens.Single().Value;
-        try
-        {
-            return DateTimeOffset.UtcNow - Durations.Parse(text);
-        }
-        catch (FormatException) when (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
-        {
-            return at;
-        }
-        catch (FormatException)
-        {
-            result.AddError($"--since '{text}': write an age (30m, 2h, 1d) or a time (2026-12-03T10:00:00Z).");
-            return null;
-        }
     }
 
     /// <summary>What the operator asked about.</summary>

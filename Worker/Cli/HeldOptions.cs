@@ -18,6 +18,52 @@ internal static class HeldOptions
         },
     };
 
+    /// <summary>The filters of held mail (<c>--domain --provider --reason --tenant --since</c>), shared by <c>inspect</c> and <c>redrive</c>.</summary>
+    public sealed class Filters
+    {
+        public Option<string?> Domain { get; } = new("--domain") { Description = "Only mail to this recipient domain." };
+
+        public Option<string?> Provider { get; } = new("--provider") { Description = "Only mail for this provider." };
+
+        public Option<string?> Reason { get; } = new("--reason") { Description = "Only mail held for this reason (sluice-reason), e.g. retry-budget-spent." };
+
+        public Option<string?> Tenant { get; } = new("--tenant") { Description = "Only this client tenant's mail." };
+
+        public Option<DateTimeOffset?> Since { get; } = new("--since")
+        {
+            Description = "Only mail held since: an age (30m, 2h, 1d) or a time (ISO 8601).",
+            CustomParser = result => ParseSince(result),
+        };
+
+        public IEnumerable<Option> All => [Domain, Provider, Reason, Tenant, Since];
+
+        public HeldMessageFilter Read(ParseResult parse)
+        {
+            ArgumentNullException.ThrowIfNull(parse);
+            return new HeldMessageFilter(parse.GetValue(Domain), parse.GetValue(Provider), parse.GetValue(Reason), parse.GetValue(Since), parse.GetValue(Tenant));
+        }
+    }
+
+    /// <summary>An age (<c>2h</c>) or a moment (ISO 8601).</summary>
+    public static DateTimeOffset? ParseSince(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        string text = result.Tokens.Single().Value;
+        try
+        {
+            return DateTimeOffset.UtcNow - Hosting.Durations.Parse(text);
+        }
+        catch (FormatException) when (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at))
+        {
+            return at;
+        }
+        catch (FormatException)
+        {
+            result.AddError($"--since '{text}': write an age (30m, 2h, 1d) or a time (2026-12-03T10:00:00Z).");
+            return null;
+        }
+    }
+
     private static HoldingArea Fail(System.CommandLine.Parsing.ArgumentResult result)
     {
         result.AddError("--from must be 'parked' or 'failed'.");

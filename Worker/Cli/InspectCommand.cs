@@ -7,19 +7,29 @@ using Sluice.Worker.Operations;
 
 namespace Sluice.Worker.Cli;
 
-/// <summary><c>sluice inspect --from parked|failed</c>: list held mail without taking it.</summary>
+/// <summary><c>sluice inspect --from parked|failed [--domain --provider --reason --tenant --since]</c>: list held mail without taking it.</summary>
 internal static class InspectCommand
 {
     public static Command Create(CliContext context)
     {
         var from = HeldOptions.From();
-        var limit = new Option<int>("--limit") { Description = "List at most this many (from the front).", DefaultValueFactory = _ => 20 };
+        var limit = new Option<int>("--limit") { Description = "List at most this many that match (from the front).", DefaultValueFactory = _ => 20 };
         var json = new Option<bool>("--json") { Description = "One JSON object per line, for scripts." };
-        var command = new Command("inspect", "List held mail (id, tenant, domain, reason, reply, attempts) without consuming it.") { from, limit, json };
+        var filters = new HeldOptions.Filters();
+        var command = new Command("inspect", "List held mail (id, tenant, domain, reason, reply, attempts) without consuming it; the filters are those of redrive.")
+        {
+            from, limit, json,
+        };
+        foreach (var option in filters.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction((parse, ct) => HostedCommand.RunAsync(context, async (services, token) =>
         {
             var area = parse.GetRequiredValue(from);
             int max = parse.GetValue(limit);
+            var filter = filters.Read(parse);
             var listed = new List<HeldMessage>();
             await using var connection = await services.GetRequiredService<BrokerConnector>().ConnectAsync("inspect", token).ConfigureAwait(false);
             await using (var channel = await connection.CreateChannelAsync(cancellationToken: token).ConfigureAwait(false))
@@ -27,7 +37,7 @@ internal static class InspectCommand
                 // The whole queue is walked even for a few lines: that is what leaves it in its order.
                 await HoldingQueueReader.WalkAsync(channel, HoldingAreaNames.Of(area), m =>
                 {
-                    if (listed.Count < max)
+                    if (listed.Count < max && filter.Matches(m))
                     {
                         listed.Add(m);
                     }

@@ -13,22 +13,24 @@ internal static class RedriveCommand
     public static Command Create(CliContext context)
     {
         var from = HeldOptions.From();
-        var domain = new Option<string?>("--domain") { Description = "Only mail to this recipient domain." };
-        var provider = new Option<string?>("--provider") { Description = "Only mail for this provider." };
-        var reason = new Option<string?>("--reason") { Description = "Only mail held for this reason (sluice-reason), e.g. retry-budget-spent." };
-        var since = new Option<DateTimeOffset?>("--since") { Description = "Only mail held at or after this time (ISO 8601)." };
+        var filters = new HeldOptions.Filters();
         var limit = new Option<int?>("--limit") { Description = "Move at most this many." };
         var rate = new Option<int?>("--rate") { Description = "Move at most this many per second, so a re-drive is not a new stampede." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Count what would move; change nothing." };
         var command = new Command("redrive", "Move held mail that matches back into intake (publish with confirm, then ack; the rest stays, in order).")
         {
-            from, domain, provider, reason, since, limit, rate, dryRun,
+            from, limit, rate, dryRun,
         };
+        foreach (var option in filters.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction((parse, ct) => HostedCommand.RunAsync(context, async (services, token) =>
         {
             var request = new RedriveRequest(
                 parse.GetRequiredValue(from),
-                new HeldMessageFilter(parse.GetValue(domain), parse.GetValue(provider), parse.GetValue(reason), parse.GetValue(since)),
+                filters.Read(parse),
                 parse.GetValue(limit),
                 parse.GetValue(rate),
                 parse.GetValue(dryRun));

@@ -5,7 +5,8 @@ namespace Sluice.Worker.Operations;
 /// <param name="Provider">Provider name (the <c>sluice-provider</c> header intake sets).</param>
 /// <param name="Reason">The <c>sluice-reason</c> value.</param>
 /// <param name="Since">Held at or after this time.</param>
-public sealed record HeldMessageFilter(string? Domain = null, string? Provider = null, string? Reason = null, DateTimeOffset? Since = null)
+/// <param name="Tenant">The client tenant (exact).</param>
+public sealed record HeldMessageFilter(string? Domain = null, string? Provider = null, string? Reason = null, DateTimeOffset? Since = null, string? Tenant = null)
 {
 
     public bool Matches(HeldMessage message)
@@ -14,6 +15,7 @@ public sealed record HeldMessageFilter(string? Domain = null, string? Provider =
         return (Domain is null || string.Equals(message.Domain, Domain, StringComparison.OrdinalIgnoreCase))
             && (Provider is null || string.Equals(Delivery.MailHeaders.GetString(message.Properties.Headers, Delivery.MailHeaders.Provider), Provider, StringComparison.OrdinalIgnoreCase))
             && (Reason is null || string.Equals(message.Reason, Reason, StringComparison.Ordinal))
-            && (Since is null || (message.SettledAt is { } at && at >= Since));
+            && (Since is null || (message.SettledAt is { } at && at >= Since))
+            && (Tenant is null || string.Equals(message.Tenant, Tenant, StringComparison.Ordinal));
     }
 }

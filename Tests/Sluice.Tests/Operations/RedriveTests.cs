@@ -65,6 +65,33 @@ public sealed class RedriveTests
     }
 
     [Fact]
+    public async Task Inspect_takes_the_filters_of_redrive_including_an_age_for_since()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+        await using var connection = await broker.ConnectWithTopologyAsync();
+        var ids = await HeldMail.SeedAsync(connection, QueueNames.Failed,
+        [
+            ("a.example", FailureReasons.Rejected), ("b.example", FailureReasons.Rejected), ("a.example", FailureReasons.InvalidAddress),
+        ]);
+
+        async Task<string[]> IdsAsync(params string[] filter)
+        {
+            var run = await SluiceCli.RunAsync(broker.Configuration, ["inspect", "--from", "failed", "--json", .. filter]);
+            Assert.True(run.ExitCode == 0, run.Error);
+            return [.. run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()!)];
+        }
+
+        Assert.Equal([ids[0], ids[2]], await IdsAsync("--domain", "a.example"));
+        Assert.Equal([ids[0], ids[1]], await IdsAsync("--reason", FailureReasons.Rejected));
+        Assert.Equal([ids[0]], await IdsAsync("--domain", "a.example", "--reason", FailureReasons.Rejected));
+        Assert.Equal(ids, await IdsAsync("--since", "1h"));
+        Assert.Empty(await IdsAsync("--since", "2999-01-01T00:00:00Z"));
+        var bad = await SluiceCli.RunAsync(broker.Configuration, "inspect", "--from", "failed", "--since", "yesterday");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("write an age (30m, 2h, 1d) or a time", bad.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_redrive_cut_off_midway_loses_nothing()
     {
         await using var broker = await TestBroker.CreateAsync();
