@@ -43,6 +43,15 @@ public static class HoldingQueueReader
             await channel.BasicNackAsync(tag, multiple: false, requeue: true, cancellationToken).ConfigureAwait(false);
         }
 
+        // A nack is applied by the queue after the command could return: a walk right after this one (inspect after a
+        // dry run) would count fewer messages and list too few. Held queues have no consumers, so the count comes back.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (kept.Count > 0 && DateTime.UtcNow < deadline
+               && (await channel.QueueDeclarePassiveAsync(queue, cancellationToken).ConfigureAwait(false)).MessageCount < kept.Count)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(10), cancellationToken).ConfigureAwait(false);
+        }
+
         return seen;
     }
 }
