@@ -1,4 +1,5 @@
 using Sluice.Contracts;
+using Sluice.Contracts.Validation;
 
 namespace Sluice.Worker.Routing;
 
@@ -18,7 +19,7 @@ public sealed class EgressRouter(RoutingOptions options)
             return new RouteChoice(named, "field");
         }
 
-        string senderDomain = mail.From.Address[(mail.From.Address.LastIndexOf('@') + 1)..];
+        string senderDomain = EmailAddressNormalizer.DomainOf(mail.From.Address);
         for (int i = 0; i < options.Rules.Count; i++)
         {
             var rule = options.Rules[i];

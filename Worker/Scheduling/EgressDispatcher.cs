@@ -214,7 +214,7 @@ public sealed partial class EgressDispatcher(
         fallback,
         Rerouted: MailHeaders.GetString(work.Properties.Headers, MailHeaders.ReroutedFrom) is not null,
         PartitionSuspendedUntil: planner.SuspendedUntil(envelope.Partition),
-        SenderHeld: services.Senders?.HeldBecause(envelope.Mail.From.Address[(envelope.Mail.From.Address.LastIndexOf('@') + 1)..]));
+        SenderHeld: services.Senders?.HeldBecause(EmailAddressNormalizer.DomainOf(envelope.Mail.From.Address)));
 
     /// <summary>Settles the message as decided without a send: parked, split, or round the tiers (to a reserved slot of the level that refused).</summary>
     private Task CarryOutAsync(EgressWork work, EgressEnvelope envelope, Decision decision, Admission.RateLimited? limited) => decision switch
@@ -391,7 +391,7 @@ public sealed partial class EgressDispatcher(
         string from = message.From.Mailboxes.FirstOrDefault()?.Address ?? envelope.Mail.From.Address;
         try
         {
-            dkim.Sign(message, from[(from.LastIndexOf('@') + 1)..]);
+            dkim.Sign(message, EmailAddressNormalizer.DomainOf(from));
             return true;
         }
         catch (Exception e) when (e is not OutOfMemoryException)

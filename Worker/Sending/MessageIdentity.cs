@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Sluice.Contracts.Validation;
 
 namespace Sluice.Worker.Sending;
 
@@ -15,7 +16,7 @@ public static class MessageIdentity
         ArgumentNullException.ThrowIfNull(messageId);
         ArgumentNullException.ThrowIfNull(senderAddress);
         string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(messageId)))[..32];
-        string domain = senderAddress[(senderAddress.LastIndexOf('@') + 1)..];
+        string domain = EmailAddressNormalizer.DomainOf(senderAddress);
         return $"{hash}@{domain}";
     }
 }
