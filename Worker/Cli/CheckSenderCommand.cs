@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
@@ -44,13 +43,15 @@ internal static class CheckSenderCommand
 
             // The egress's own Smtp settings over the defaults, as the worker reads them.
             var smtp = new SmtpOptions();
-            configuration.GetSection(SmtpOptions.SectionName).Bind(smtp);
-            configuration.GetSection($"{EgressSettings.SectionName}:{route}:{SmtpOptions.SectionName}").Bind(smtp);
-            var addresses = smtp.SendingAddresses.Count > 0 ? smtp.SendingAddresses : string.IsNullOrEmpty(smtp.LocalAddress) ? [] : [smtp.LocalAddress];
+            foreach (var layer in EgressSettings.Layers(configuration, SmtpOptions.SectionName, route))
+            {
+                layer.Bind(smtp);
+            }
+
             var dkim = new DkimSigning(Options.Create(configuration.GetSection(DkimOptions.SectionName).Get<DkimOptions>() ?? new DkimOptions()));
             var dns = configuration.GetSection($"{ProviderOptions.SectionName}:Dns").Get<MxLookupOptions>() ?? new MxLookupOptions();
             var check = new SenderCheck(SenderCheck.Resolver(dns), dkim);
-            var report = await check.CheckAsync(parse.GetValue(domain)!, route, [.. addresses.Select(IPAddress.Parse)], token).ConfigureAwait(false);
+            var report = await check.CheckAsync(parse.GetValue(domain)!, route, smtp.EffectiveSendingAddresses, token).ConfigureAwait(false);
             await context.Out.WriteLineAsync(parse.GetValue(json) ? JsonSerializer.Serialize(report, SenderJsonContext.Default.SenderReport) : Render(report)).ConfigureAwait(false);
             return report.Inconclusive ? ExitCodes.Unavailable : report.Ok ? ExitCodes.Ok : CheckFailed;
         }, ct));

@@ -23,6 +23,13 @@ public sealed class EgressSettings(IOptionsMonitor<SmtpOptions> smtp, IOptionsMo
     /// </summary>
     public string? Fallback(string egress) => FallbackOf(configuration, egress);
 
+    /// <summary>The sections an egress's <paramref name="section"/> settings are bound from, in order: the defaults, then the egress's own.</summary>
+    public static IReadOnlyList<IConfigurationSection> Layers(IConfiguration configuration, string section, string egress)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return [configuration.GetSection(section), configuration.GetSection($"{SectionName}:{egress}:{section}")];
+    }
+
     internal static string? FallbackOf(IConfiguration configuration, string egress) =>
         configuration[$"{SectionName}:{egress}:Fallback"] is { Length: > 0 } fallback ? fallback : null;
 
@@ -39,14 +46,20 @@ public sealed class EgressSettings(IOptionsMonitor<SmtpOptions> smtp, IOptionsMo
         var topology = configuration.GetSection(TopologyOptions.SectionName).Get<TopologyOptions>() ?? new TopologyOptions();
         foreach (string egress in topology.EffectiveEgresses)
         {
-            services.AddOptions<SmtpOptions>(egress)
-                .Bind(configuration.GetSection(SmtpOptions.SectionName))
-                .Bind(configuration.GetSection($"{SectionName}:{egress}:{SmtpOptions.SectionName}"))
-                .ValidateOnStart();
-            services.AddOptions<LimitOptions>(egress)
-                .Bind(configuration.GetSection(LimitOptions.SectionName))
-                .Bind(configuration.GetSection($"{SectionName}:{egress}:{LimitOptions.SectionName}"))
-                .ValidateOnStart();
+            var smtp = services.AddOptions<SmtpOptions>(egress);
+            foreach (var layer in Layers(configuration, SmtpOptions.SectionName, egress))
+            {
+                smtp.Bind(layer);
+            }
+
+            var limits = services.AddOptions<LimitOptions>(egress);
+            foreach (var layer in Layers(configuration, LimitOptions.SectionName, egress))
+            {
+                limits.Bind(layer);
+            }
+
+            smtp.ValidateOnStart();
+            limits.ValidateOnStart();
         }
 
         services.AddSingleton<EgressSettings>();

@@ -35,6 +35,10 @@ public sealed class SmtpOptions
     /// </summary>
     public List<string> SendingAddresses { get; set; } = [];
 
+    /// <summary>What SPF must authorise: <see cref="SendingAddresses"/>, else <see cref="LocalAddress"/>, else none.</summary>
+    public IReadOnlyList<System.Net.IPAddress> EffectiveSendingAddresses =>
+        [.. (SendingAddresses.Count > 0 ? SendingAddresses : string.IsNullOrEmpty(LocalAddress) ? [] : [LocalAddress]).Select(System.Net.IPAddress.Parse)];
+
     /// <summary>SMTP connections per egress: one per concurrent send, reused across messages.</summary>
     [Range(1, 1000)]
     public int Connections { get; set; } = 16;

@@ -1,5 +1,3 @@
-using System.Net;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,7 +20,7 @@ internal sealed partial class SenderPreflight(
     EgressSettings egresses,
     DkimSigning dkim,
     SenderAuthState state,
-    IConfiguration configuration,
+    IOptions<ProviderOptions> providers,
     TimeProvider time,
     ILogger<SenderPreflight> logger) : BackgroundService
 {
@@ -37,11 +35,8 @@ internal sealed partial class SenderPreflight(
 
         state.Holding = options.Value.Policy == PreflightPolicy.Hold;
         string egress = routing.Value.EffectiveDefault;
-        var smtp = egresses.Smtp(egress);
-        var addresses = (smtp.SendingAddresses.Count > 0 ? smtp.SendingAddresses : string.IsNullOrEmpty(smtp.LocalAddress) ? [] : [smtp.LocalAddress])
-            .Select(IPAddress.Parse).ToList();
-        var dns = configuration.GetSection($"{ProviderOptions.SectionName}:Dns").Get<MxLookupOptions>() ?? new MxLookupOptions();
-        var check = new SenderCheck(SenderCheck.Resolver(dns), dkim);
+        var addresses = egresses.Smtp(egress).EffectiveSendingAddresses;
+        var check = new SenderCheck(SenderCheck.Resolver(providers.Value.Dns), dkim);
         using var timer = new PeriodicTimer(options.Value.Interval, time);
         try
         {
