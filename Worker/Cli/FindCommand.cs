@@ -28,7 +28,7 @@ internal static class FindCommand
         var since = new Option<DateTimeOffset?>("--since")
         {
             Description = "Only what happened since: an age (30m, 2h, 1d) or a time (ISO 8601).",
-            CustomParser = result => HeldOptions.ParseSince(result),
+            CustomParser = result => MomentArgument.Parse(result, ahead: false),
         };
         var json = new Option<bool>("--json") { Description = "One JSON object per line, for scripts." };
         var command = new Command("find", "What became of a message (or of a tenant's mail): deliveries and other outcomes from the delivery journal, copies held in mail.failed and mail.parked.")

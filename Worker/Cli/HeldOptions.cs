@@ -32,7 +32,7 @@ internal static class HeldOptions
         public Option<DateTimeOffset?> Since { get; } = new("--since")
         {
             Description = "Only mail held since: an age (30m, 2h, 1d) or a time (ISO 8601).",
-            CustomParser = result => ParseSince(result),
+            CustomParser = result => MomentArgument.Parse(result, ahead: false),
         };
 
         public IEnumerable<Option> All => [Domain, Provider, Reason, Tenant, Since];
@@ -41,26 +41,6 @@ internal static class HeldOptions
         {
             ArgumentNullException.ThrowIfNull(parse);
             return new HeldMessageFilter(parse.GetValue(Domain), parse.GetValue(Provider), parse.GetValue(Reason), parse.GetValue(Since), parse.GetValue(Tenant));
-        }
-    }
-
-    /// <summary>An age (<c>2h</c>) or a moment (ISO 8601).</summary>
-    public static DateTimeOffset? ParseSince(System.CommandLine.Parsing.ArgumentResult result)
-    {
-        ArgumentNullException.ThrowIfNull(result);
-        string text = result.Tokens.Single().Value;
-        try
-        {
-            return DateTimeOffset.UtcNow - Hosting.Durations.Parse(text);
-        }
-        catch (FormatException) when (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at))
-        {
-            return at;
-        }
-        catch (FormatException)
-        {
-            result.AddError($"--since '{text}': write an age (30m, 2h, 1d) or a time (2026-12-03T10:00:00Z).");
-            return null;
         }
     }
 

@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Sluice.Worker.Broker;
 using Sluice.Worker.Control;
-using Sluice.Worker.Hosting;
 using Sluice.Worker.Providers;
 using Sluice.Worker.Topology;
 
@@ -26,7 +25,7 @@ internal static class PauseCommand
         var until = new Option<DateTimeOffset?>("--until")
         {
             Description = "When the pause ends by itself: an age from now (30m, 2h, 1d) or a time (ISO 8601).",
-            CustomParser = result => Until(result),
+            CustomParser = result => MomentArgument.Parse(result, ahead: true),
         };
         var command = new Command(pause ? "pause" : "resume", pause
             ? "Stop sending to a target on every worker (within 2 s, kept across restarts); its mail stays queued."
@@ -71,23 +70,5 @@ internal static class PauseCommand
             return ExitCodes.Ok;
         }, ct));
         return command;
-    }
-
-    private static DateTimeOffset? Until(System.CommandLine.Parsing.ArgumentResult result)
-    {
-        string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-        try
-        {
-            return DateTimeOffset.UtcNow + Durations.Parse(text);
-        }
-        catch (FormatException) when (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at))
-        {
-            return at;
-        }
-        catch (FormatException e)
-        {
-            result.AddError($"--until: {e.Message} (or an ISO 8601 time)");
-            return null;
-        }
     }
 }
