@@ -212,7 +212,7 @@ public sealed partial class EgressDispatcher(
         services.Tiers.Shortest,
         services.PausedRecheck,
         fallback,
-        Rerouted: MailHeaders.GetString(work.Properties.Headers, MailHeaders.ReroutedFrom) is not null,
+        Rerouted: work.Rerouted,
         PartitionSuspendedUntil: planner.SuspendedUntil(envelope.Partition),
         SenderHeld: services.Senders?.HeldBecause(EmailAddressNormalizer.DomainOf(envelope.Mail.From.Address)));
 

@@ -19,4 +19,7 @@ public sealed record EgressWork(ReadOnlyMemory<byte> Body, IReadOnlyBasicPropert
 
     /// <summary>The permits its lane took for it; the send disposes of them when the transaction is over.</summary>
     public IDisposable? Lease { get; init; }
+
+    /// <summary>It was moved here from another egress's ban (<c>sluice-rerouted-from</c>): it is not moved on again.</summary>
+    public bool Rerouted => MailHeaders.GetString(Properties.Headers, MailHeaders.ReroutedFrom) is not null;
 }

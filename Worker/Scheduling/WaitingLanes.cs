@@ -389,7 +389,7 @@ public sealed partial class WaitingLanes(
                 lane.LastActive = now;
                 var envelope = next.Envelope;
                 if (fallback is not null && (breaker.SuspendedUntil is not null || planner.SuspendedUntil(lane.Partition) is not null)
-                    && MailHeaders.GetString(next.Work.Properties.Headers, MailHeaders.ReroutedFrom) is null
+                    && !next.Work.Rerouted
                     && !services.Pauses.IsPaused(new ControlTarget(ControlTargetKind.Egress, egress)))
                 {
                     // Suspended by a ban (the egress, or the partition by its receiver), with a fallback egress to send it:
