@@ -45,42 +45,45 @@ public sealed class DkimSigning
         return SignerFor(fromDomain.ToLowerInvariant())?.Signer.Selector;
     }
 
-    /// <summary>Signs <paramref name="message"/> with the From domain's key only (a probe for <c>sluice check-sender</c>); false: no key.</summary>
-    public bool SignOwn(MimeMessage message, string fromDomain)
+    /// <summary>
+    /// Signs <paramref name="message"/> with the From domain's key only (the probe of <c>sluice check-sender</c>, and the
+    /// first signature of <see cref="Sign"/>); returns the signing domain, null when there is no key.
+    /// </summary>
+    public string? SignOwn(MimeMessage message, string fromDomain)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(fromDomain);
         if (SignerFor(fromDomain.ToLowerInvariant()) is not { } own)
         {
-            return false;
+            return null;
         }
 
-        message.Prepare(EncodingConstraint.SevenBit);
-        own.Signer.Sign(message, SignedHeaders);
-        return true;
+        SignWith(own.Signer, message);
+        return own.Domain;
     }
 
     /// <summary>Adds the DKIM signatures to <paramref name="message"/>; returns the signing domains (empty: not signed).</summary>
     public IReadOnlyList<string> Sign(MimeMessage message, string fromDomain)
     {
-        ArgumentNullException.ThrowIfNull(message);
-        ArgumentNullException.ThrowIfNull(fromDomain);
         var signed = new List<string>(2);
-        if (SignerFor(fromDomain.ToLowerInvariant()) is { } own)
+        if (SignOwn(message, fromDomain) is { } own)
         {
-            message.Prepare(EncodingConstraint.SevenBit);
-            own.Signer.Sign(message, SignedHeaders);
-            signed.Add(own.Domain);
+            signed.Add(own);
         }
 
         if (_relay is not null && !signed.Contains(_relay.Domain, StringComparer.OrdinalIgnoreCase))
         {
-            message.Prepare(EncodingConstraint.SevenBit);
-            _relay.Sign(message, SignedHeaders);
+            SignWith(_relay, message);
             signed.Add(_relay.Domain);
         }
 
         return signed;
+    }
+
+    private static void SignWith(DkimSigner signer, MimeMessage message)
+    {
+        message.Prepare(EncodingConstraint.SevenBit);
+        signer.Sign(message, SignedHeaders);
     }
 
     private (string Domain, DkimSigner Signer)? SignerFor(string fromDomain)
