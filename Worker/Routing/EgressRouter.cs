@@ -38,6 +38,6 @@ public sealed class EgressRouter(RoutingOptions options)
         && (rule.SenderDomain is null || DomainMatches(rule.SenderDomain, senderDomain));
 
     private static bool DomainMatches(string pattern, string domain) => pattern.StartsWith("*.", StringComparison.Ordinal)
-        ? domain.EndsWith(pattern[1..], StringComparison.OrdinalIgnoreCase) || string.Equals(domain, pattern[2..], StringComparison.OrdinalIgnoreCase)
+        ? Senders.DomainNames.IsWithin(domain.ToLowerInvariant(), pattern[2..].ToLowerInvariant())
         : string.Equals(pattern, domain, StringComparison.OrdinalIgnoreCase);
 }

@@ -35,7 +35,7 @@ public sealed class SenderAllowlist
             return $"tenant '{PrintableText.Escape(tenant)}' has no sender domains (Senders:Tenants)";
         }
 
-        return allowed.Any(a => domain == a || domain.EndsWith("." + a, StringComparison.Ordinal))
+        return allowed.Any(a => DomainNames.IsWithin(domain, a))
             ? null
             : $"{field} domain '{domain}' is not one of tenant '{PrintableText.Escape(tenant)}''s sender domains ({string.Join(", ", allowed)})";
     }

@@ -90,7 +90,7 @@ public sealed class DkimSigning
     {
         foreach (var (domain, signer) in _byDomain)
         {
-            if (fromDomain == domain || fromDomain.EndsWith("." + domain, StringComparison.Ordinal))
+            if (Senders.DomainNames.IsWithin(fromDomain, domain))
             {
                 return (domain, signer);
             }
