@@ -67,35 +67,12 @@ internal sealed partial class EgressSchedulerService(
         }
     }
 
-    /// <summary>Keeps this worker on the roster and its count of running workers current; rejoins after a broker failure.</summary>
-    private async Task CountWorkersAsync(CancellationToken stoppingToken)
+    /// <summary>Keeps this worker on the roster and its count of running workers current; rejoins after a broker failure (the shared back-off).</summary>
+    private Task CountWorkersAsync(CancellationToken stoppingToken) => BrokerRetry.RunAsync("Roster", async token =>
     {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await connector.ConnectAsync("roster", stoppingToken).ConfigureAwait(false);
-                await _roster.RunAsync(connection, scheduler.Value.LeaseRetryInterval, services.Time, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e) when (e is BrokerUnreachableException or OperationInterruptedException or IOException or OperationCanceledException)
-            {
-                LogBrokerTrouble("roster", e.GetType().Name, Contracts.Validation.PrintableText.Escape(e.Message));
-            }
-
-            try
-            {
-                await Task.Delay(scheduler.Value.LeaseRetryInterval, services.Time, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+        await using var connection = await connector.ConnectAsync("roster", token).ConfigureAwait(false);
+        await _roster.RunAsync(connection, scheduler.Value.LeaseRetryInterval, services.Time, token).ConfigureAwait(false);
+    }, services.Time, logger, stoppingToken);
 
     /// <summary>Hands one egress over when this worker has owned more than its share for <see cref="SchedulerOptions.HandOverAfter"/>.</summary>
     private async Task HandOverAsync(CancellationToken stoppingToken)

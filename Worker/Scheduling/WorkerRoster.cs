@@ -1,5 +1,4 @@
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 
 namespace Sluice.Worker.Scheduling;
 
@@ -20,7 +19,7 @@ internal sealed class WorkerRoster
     /// <summary>The most egresses one worker should own: <paramref name="egresses"/> ÷ workers, rounded up.</summary>
     public int Share(int egresses) => (egresses + Workers - 1) / Workers;
 
-    /// <summary>Joins the roster on <paramref name="connection"/> and counts the workers every <paramref name="interval"/> until the connection or the token ends.</summary>
+    /// <summary>Joins the roster on <paramref name="connection"/> and counts the workers every <paramref name="interval"/> until the token ends; throws when the connection fails.</summary>
     public async Task RunAsync(IConnection connection, TimeSpan interval, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
@@ -30,18 +29,18 @@ internal sealed class WorkerRoster
         await channel.QueueDeclareAsync(Queue, durable: false, exclusive: false, autoDelete: true, arguments: null, cancellationToken: cancellationToken).ConfigureAwait(false);
         await channel.BasicConsumeAsync(Queue, autoAck: true, new RabbitMQ.Client.Events.AsyncEventingBasicConsumer(channel), cancellationToken).ConfigureAwait(false);
         using var timer = new PeriodicTimer(interval, time);
-        do
+        try
         {
-            try
+            do
             {
                 var count = await channel.QueueDeclarePassiveAsync(Queue, cancellationToken).ConfigureAwait(false);
                 Volatile.Write(ref _workers, Math.Max(1, (int)count.ConsumerCount));
             }
-            catch (OperationInterruptedException)
-            {
-                return;
-            }
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
         }
-        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping. (A lost channel throws on: the caller joins the roster again.)
+        }
     }
 }
