@@ -15,9 +15,9 @@ var edgesBacklog = new Option<int>("--edges-backlog") { Description = "Bulk mess
 var edgesFresh = new Option<int>("--edges-fresh") { Description = "Fresh messages to each of the two partitions (one pair a second) in that run.", DefaultValueFactory = _ => 60 };
 var edgesPacing = new Option<string[]>("--edges-pacing")
 {
-    Description = "Scheduler:Lanes:Pacing values to run the isolation and priority phase with (Burst, Even).",
+    Description = "Scheduler:Lanes:Pacing values to run the isolation and priority phase with (Even, Burst).",
     AllowMultipleArgumentsPerToken = true,
-    DefaultValueFactory = _ => ["Burst", "Even"],
+    DefaultValueFactory = _ => ["Even", "Burst"],
 };
 var phases = new Option<string[]>("--phases")
 {

@@ -45,6 +45,12 @@ internal static class StatusCommand
             do
             {
                 var report = await StatusReader.ReadAsync(connection, topology, SnapshotWait, TimeProvider.System, token, staleAfter).ConfigureAwait(false);
+                if (every is not null && !parse.GetValue(json) && ReferenceEquals(context.Out, Console.Out) && !Console.IsOutputRedirected)
+                {
+                    // Watching on a terminal: each report replaces the last (cursor home, clear screen) instead of scrolling.
+                    await context.Out.WriteAsync("\u001b[H\u001b[2J").ConfigureAwait(false);
+                }
+
                 await context.Out.WriteLineAsync(parse.GetValue(json)
                     ? JsonSerializer.Serialize(report, StatusJsonContext.Default.StatusReport)
                     : Render(report, parse.GetValue(all))).ConfigureAwait(false);

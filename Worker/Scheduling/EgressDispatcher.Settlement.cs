@@ -80,6 +80,7 @@ public sealed partial class EgressDispatcher
                 case SettlementStep.BanPartition ban:
                     // The receiver bans this sender for the mail it hosts: that partition stops (its lane waits), nobody else's mail does.
                     planner.Suspend(envelope.Partition, ban.Until);
+                    limiters.RampAfterBan(envelope.Partition, ban.Until);
                     LogPartitionBanned(egress, envelope.Partition, shown, ban.Until);
                     services.Scheduling.Suspended(egress, envelope.Partition);
                     hops.Add(journal.SuspendedAsync(now, ban.Until, envelope.Partition));

@@ -111,7 +111,7 @@ public sealed class EgressLimiters : IDisposable
             for (int i = 0; i < levels.Count; i++)
             {
                 var (key, limiter) = levels[i];
-                inForce[i] = WarmUp.Apply(limiter.PermitLimit, limiter.HeldUntil, limiter.Window);
+                inForce[i] = WarmUp.Apply(limiter.PermitLimit, limiter.HeldUntil, limiter.Window, limiter.RampsFrom);
                 if (limiter.WaitFor(recipients, inForce[i]) is { } wait && (refused is null || wait > refused.RetryAfter))
                 {
                     refused = new Admission.RateLimited(wait, limiter, key);
@@ -144,6 +144,15 @@ public sealed class EgressLimiters : IDisposable
     /// <summary>The limit now in force for <paramref name="partition"/>, before the ramp (null: no rate limit).</summary>
     public int? CurrentLimit(string partition) =>
         _windows.TryGetValue(partition, out var limiter) && limiter is not null ? limiter.PermitLimit : _options.For(partition).PermitLimit;
+
+    /// <summary>
+    /// A receiver's ban of <paramref name="partition"/> ends at <paramref name="at"/> (its expiry, or an operator's
+    /// resume): its limit comes back on the warm-up ramp from then, as a whole egress does after its own ban.
+    /// </summary>
+    public void RampAfterBan(string partition, DateTimeOffset at) => PartitionLimiter(partition)?.RampFrom(at);
+
+    /// <summary>When <paramref name="partition"/>'s own ramp began (see <see cref="RampAfterBan"/>); null when it has none.</summary>
+    public DateTimeOffset? OwnRamp(string partition) => _windows.TryGetValue(partition, out var limiter) ? limiter?.RampsFrom : null;
 
     /// <summary>
     /// A throttle reply: cut the partition's rate (multiplicative decrease), once per window, but not

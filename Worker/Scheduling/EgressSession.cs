@@ -118,9 +118,11 @@ internal sealed partial class EgressSession(
                 }
             }
             else if (ControlTarget.Parse(controlEvent.Target, []) is { Kind: ControlTargetKind.Provider or ControlTargetKind.Domain } target
-                && planner.Lift(target.Kind == ControlTargetKind.Provider ? Partitions.Key(string.Empty, target.Name) : target.Name, controlEvent.At))
+                && (target.Kind == ControlTargetKind.Provider ? Partitions.Key(string.Empty, target.Name) : target.Name) is var partition
+                && planner.Lift(partition, controlEvent.At))
             {
-                // A receiver's ban lifted by hand: its lane sends again.
+                // A receiver's ban lifted by hand: its lane sends again, on the warm-up ramp.
+                limiters.RampAfterBan(partition, services.Time.GetUtcNow());
                 lanes.NudgeAll();
             }
         }
@@ -220,6 +222,7 @@ internal sealed partial class EgressSession(
             foreach (var (partition, bannedUntil) in replay.PartitionSuspensions.Where(p => p.Value > now))
             {
                 planner.Suspend(partition, bannedUntil, now);
+                limiters.RampAfterBan(partition, bannedUntil);
             }
 
             LogJournalReplayed(egress, read, replay.Transactions, journal.Index.Count, seconds);

@@ -38,12 +38,13 @@ public sealed class LaneOptions
     public int PriorityHold { get; set; } = 8;
 
     /// <summary>
-    /// How a lane spends its partition's permits: <see cref="LanePacing.Burst"/> takes each as soon as the sliding
-    /// window frees it (a backlog drains in the fewest windows, but fresh transactional mail may wait up to a window
-    /// for the next free permit); <see cref="LanePacing.Even"/> spaces sends a permit's share of the window apart
-    /// (the next permit is never more than that away, at the cost of about one window of drain time per backlog).
+    /// How a lane spends its partition's permits: <see cref="LanePacing.Even"/> (the default) spaces sends a permit's
+    /// share of the window apart once the window is in use, so fresh transactional mail never waits more than that for
+    /// its turn, and catches up at once on permits left unused (a fresh lane, a lull; see <see cref="LanePacer"/>);
+    /// <see cref="LanePacing.Burst"/> takes every permit as soon as the sliding window frees it, so a backlog goes out a
+    /// window's worth at a time and fresh transactional mail may wait up to a window for the next free permit.
     /// </summary>
-    public LanePacing Pacing { get; set; } = LanePacing.Burst;
+    public LanePacing Pacing { get; set; } = LanePacing.Even;
 
     /// <summary>How long a lane stays open with nothing in it before it is removed.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
@@ -53,9 +54,9 @@ public sealed class LaneOptions
 /// <summary>How a waiting lane spends its partition's permits (see <see cref="LaneOptions.Pacing"/>).</summary>
 public enum LanePacing
 {
+    /// <summary>One permit's share of the window apart (window ÷ limit per recipient), catching up on permits left unused.</summary>
+    Even,
+
     /// <summary>Each permit as soon as the sliding window frees it.</summary>
     Burst,
-
-    /// <summary>One permit's share of the window apart: window ÷ limit per recipient.</summary>
-    Even,
 }

@@ -23,6 +23,7 @@ public sealed class SlidingLogRateLimiter : RateLimiter
     private readonly TimeProvider _time;
     private int _held;
     private long _heldUntil;
+    private long _rampsFrom;
     private long _idleSince;
     private long _successful;
     private long _failed;
@@ -66,6 +67,19 @@ public sealed class SlidingLogRateLimiter : RateLimiter
             }
         }
     }
+
+    /// <summary>When this limit's own warm-up ramp began (its partition's ban ended); null when it has none.</summary>
+    public DateTimeOffset? RampsFrom
+    {
+        get
+        {
+            long ticks = Interlocked.Read(ref _rampsFrom);
+            return ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+        }
+    }
+
+    /// <summary>Starts this limit's own warm-up ramp at <paramref name="at"/> (the rest of the egress keeps its limits).</summary>
+    public void RampFrom(DateTimeOffset at) => Interlocked.Exchange(ref _rampsFrom, at.UtcTicks);
 
     /// <summary>Marks the whole window as used until <paramref name="until"/> (a new owner's conservative start).</summary>
     public void HoldUntil(DateTimeOffset until)

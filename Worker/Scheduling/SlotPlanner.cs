@@ -69,7 +69,8 @@ public sealed class SlotPlanner(TimeProvider time, WarmUpRamp? ramp = null)
         var heldUntil = limiter.HeldUntil;
 
         // Off or ramped up in full (the usual case): every permit opens when the limiter says, nothing to copy.
-        if (ramp is null || ramp.Factor(heldUntil, limiter.Window) >= 1.0)
+        var own = limiter.RampsFrom;
+        if (ramp is null || ramp.Factor(heldUntil, limiter.Window, own) >= 1.0)
         {
             return times;
         }
@@ -77,7 +78,7 @@ public sealed class SlotPlanner(TimeProvider time, WarmUpRamp? ramp = null)
         var onRamp = new List<DateTimeOffset>(times.Count);
         for (int k = 0; k < times.Count; k++)
         {
-            var opens = ramp.TimeFor((k + 1) / (double)times.Count, heldUntil, limiter.Window);
+            var opens = ramp.TimeFor((k + 1) / (double)times.Count, heldUntil, limiter.Window, own);
             onRamp.Add(opens > times[k] ? opens : times[k]);
         }
 

@@ -54,8 +54,8 @@ public sealed class WaitingLane(string partition, string queue, double bulkShare
     /// <summary>Wakes the lane's pump: something arrived, or a condition it waits on changed.</summary>
     public Signal Wake { get; } = new();
 
-    /// <summary>With even pacing: the earliest the lane may send again.</summary>
-    public DateTimeOffset NextSendAt { get; set; }
+    /// <summary>With even pacing: when the lane may send again.</summary>
+    public LanePacer Pacer { get; } = new();
 
     /// <summary>When the lane last held or sent something (for removing idle lanes).</summary>
     public DateTimeOffset LastActive { get; set; }

@@ -401,6 +401,8 @@ public sealed partial class WaitingLanes(
 
                 if (BlockedUntil(lane.Partition, now) is { } until)
                 {
+                    // Blocked time earns no catching up (the pump looks again at least every Recheck, and a block may be lifted early).
+                    lane.Pacer.Held(now);
                     await lane.Wake.WaitAsync(Min(until - now, Recheck), _time, stopping).ConfigureAwait(false);
                     continue;
                 }
@@ -414,10 +416,10 @@ public sealed partial class WaitingLanes(
                     continue;
                 }
 
-                if (lane.NextSendAt > now)
+                if (options.Pacing == LanePacing.Even && lane.Pacer.WaitUntil(now) is { } turn)
                 {
                     // Evenly paced: the next permit's turn has not come (a message that arrives meanwhile waits no longer than this).
-                    await lane.Wake.WaitAsync(lane.NextSendAt - now, _time, stopping).ConfigureAwait(false);
+                    await lane.Wake.WaitAsync(turn - now, _time, stopping).ConfigureAwait(false);
                     continue;
                 }
 
@@ -425,9 +427,9 @@ public sealed partial class WaitingLanes(
                 {
                     case Admission.Granted granted:
                         Take(lane, next);
-                        if (options.Pacing == LanePacing.Even && limiters.PartitionLimiter(lane.Partition) is { } limiter)
+                        if (limiters.PartitionLimiter(lane.Partition) is { } limiter)
                         {
-                            lane.NextSendAt = now + (limiter.Window / limiter.PermitLimit * envelope.Recipients.Count);
+                            lane.Pacer.Sent(now, limiter.Window, limiter.PermitLimit, envelope.Recipients.Count);
                         }
 
                         if (!Forward(next.Work with { Envelope = envelope, Lease = granted.Lease }))
@@ -437,6 +439,7 @@ public sealed partial class WaitingLanes(
 
                         break;
                     case Admission.RateLimited limited:
+                        lane.Pacer.Held(now);
                         // The ramp may open a permit before the limiter's own estimate: look again within a second.
                         await lane.Wake.WaitAsync(Min(limited.RetryAfter, Recheck), _time, stopping).ConfigureAwait(false);
                         break;

@@ -5,7 +5,8 @@ namespace Sluice.Worker.Scheduling;
 /// <summary>
 /// The egress's warm-up ramp: the fraction of every limit in force at a moment. Flat at the start
 /// fraction until the ramp begins (a ramp can be set to begin later, e.g. when a suspension ends),
-/// then linear up to 1.
+/// then linear up to 1. One limiter may also ramp on its own (<c>own</c>: its partition's ban ended)
+/// while the rest of the egress runs at full limits.
 /// </summary>
 public sealed class WarmUpRamp(IOptions<LimitOptions> options, TimeProvider time)
 {
@@ -35,11 +36,12 @@ public sealed class WarmUpRamp(IOptions<LimitOptions> options, TimeProvider time
 
     /// <summary>
     /// The fraction of a limit allowed now; <paramref name="notBefore"/> delays the ramp of one limiter (its takeover
-    /// hold), and <paramref name="window"/> (the limit's window) shortens it to <c>DurationWindows</c> windows.
+    /// hold), <paramref name="window"/> (the limit's window) shortens it to <c>DurationWindows</c> windows, and
+    /// <paramref name="own"/> is when that limiter's own ramp began, if it has one.
     /// </summary>
-    public double Factor(DateTimeOffset? notBefore = null, TimeSpan? window = null)
+    public double Factor(DateTimeOffset? notBefore = null, TimeSpan? window = null, DateTimeOffset? own = null)
     {
-        if (Start(notBefore) is not { } start)
+        if (Start(notBefore, own) is not { } start)
         {
             return 1.0;
         }
@@ -57,9 +59,9 @@ public sealed class WarmUpRamp(IOptions<LimitOptions> options, TimeProvider time
     /// <summary>
     /// How long sending <paramref name="permits"/> takes at <paramref name="perSecond"/> (the full rate of a limit
     /// with this <paramref name="window"/>) when it can start at <paramref name="from"/>, the ramp's fraction
-    /// of the rate in force at every moment until it is over.
+    /// of the rate in force at every moment until it is over (<paramref name="own"/>: the limit's own ramp, if any).
     /// </summary>
-    public TimeSpan TimeToSend(double permits, double perSecond, DateTimeOffset from, TimeSpan window)
+    public TimeSpan TimeToSend(double permits, double perSecond, DateTimeOffset from, TimeSpan window, DateTimeOffset? own = null)
     {
         if (permits <= 0 || perSecond <= 0)
         {
@@ -67,7 +69,7 @@ public sealed class WarmUpRamp(IOptions<LimitOptions> options, TimeProvider time
         }
 
         var duration = DurationFor(window);
-        var rampEnd = Start(null) is { } start ? start + duration : DateTimeOffset.MinValue;
+        var rampEnd = Start(null, own) is { } start ? start + duration : DateTimeOffset.MinValue;
         var at = from;
         double left = permits;
 
@@ -98,9 +100,9 @@ public sealed class WarmUpRamp(IOptions<LimitOptions> options, TimeProvider time
     /// The earliest moment the ramp allows <paramref name="fraction"/> of a limit (<see cref="DateTimeOffset.MinValue"/>:
     /// already allowed, or no ramp). Inverse of <see cref="Factor"/>.
     /// </summary>
-    public DateTimeOffset TimeFor(double fraction, DateTimeOffset? notBefore = null, TimeSpan? window = null)
+    public DateTimeOffset TimeFor(double fraction, DateTimeOffset? notBefore = null, TimeSpan? window = null, DateTimeOffset? own = null)
     {
-        if (fraction <= _options.StartFraction || Start(notBefore) is not { } start)
+        if (fraction <= _options.StartFraction || Start(notBefore, own) is not { } start)
         {
             return DateTimeOffset.MinValue;
         }
@@ -109,18 +111,28 @@ public sealed class WarmUpRamp(IOptions<LimitOptions> options, TimeProvider time
     }
 
     /// <summary>The share of <paramref name="limit"/> in force now (at least 1).</summary>
-    public int Apply(int limit, DateTimeOffset? notBefore = null, TimeSpan? window = null) => Math.Max(1, (int)Math.Floor((limit * Factor(notBefore, window)) + 1e-9)); // + ε: at TimeFor(k / limit) exactly k, not k - 1 by rounding
+    public int Apply(int limit, DateTimeOffset? notBefore = null, TimeSpan? window = null, DateTimeOffset? own = null) =>
+        Math.Max(1, (int)Math.Floor((limit * Factor(notBefore, window, own)) + 1e-9)); // + ε: at TimeFor(k / limit) exactly k, not k - 1 by rounding
 
-    /// <summary>When the ramp starts for a limiter held until <paramref name="notBefore"/>; null when there is no ramp.</summary>
-    private DateTimeOffset? Start(DateTimeOffset? notBefore)
+    /// <summary>
+    /// When the ramp starts for a limiter held until <paramref name="notBefore"/> whose own ramp began at
+    /// <paramref name="own"/> (the later ramp wins); null when there is no ramp.
+    /// </summary>
+    private DateTimeOffset? Start(DateTimeOffset? notBefore, DateTimeOffset? own)
     {
-        long begins = Interlocked.Read(ref _beginsAtTicks);
-        if (!_options.Enabled || begins == DateTimeOffset.MinValue.UtcTicks)
+        if (!_options.Enabled)
         {
             return null;
         }
 
-        var start = new DateTimeOffset(begins, TimeSpan.Zero);
-        return notBefore > start ? notBefore.Value : start;
+        long begins = Interlocked.Read(ref _beginsAtTicks);
+        DateTimeOffset? start = null;
+        if (begins != DateTimeOffset.MinValue.UtcTicks)
+        {
+            var egressStart = new DateTimeOffset(begins, TimeSpan.Zero);
+            start = notBefore > egressStart ? notBefore.Value : egressStart;
+        }
+
+        return Moments.Latest(start, own);
     }
 }

@@ -66,7 +66,7 @@ internal sealed class StatusReporter(
                 // Nothing goes before the egress may send again and the partition's pause is over; then the ramp's rate.
                 var from = Moments.Latest(now, closed, breaker.SuspendedUntil, cooling)!.Value;
                 TimeSpan? eta = current is int permits
-                    ? from - now + limiters.WarmUp.TimeToSend(d.Value, permits / limit.Window.TotalSeconds, from, limit.Window)
+                    ? from - now + limiters.WarmUp.TimeToSend(d.Value, permits / limit.Window.TotalSeconds, from, limit.Window, limiters.OwnRamp(d.Key))
                     : null;
                 var (delivered, lastReply, lastReplyAt) = recent.Of(d.Key);
                 return new DomainSnapshot(d.Key, current, limit.PermitLimit, limit.Window.TotalSeconds, d.Value,

@@ -52,6 +52,22 @@ public sealed class WarmUpTests
     }
 
     [Fact]
+    public async Task When_a_receivers_ban_ends_its_partition_ramps_while_the_others_keep_their_full_limits()
+    {
+        using var limiters = Limiters(hold: false);
+        var bannedUntil = _time.GetUtcNow() + TimeSpan.FromHours(1);
+        limiters.RampAfterBan("provider:microsoft", bannedUntil);
+        _time.Advance(TimeSpan.FromHours(1));
+
+        Assert.Equal(25, await LimitChainTests.AdmitAsync(limiters, "provider:microsoft", "t", 200)); // 25 % of 100
+        Assert.Equal(100, await LimitChainTests.AdmitAsync(limiters, "other.example", "t", 200));
+        _time.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(62 - 25, await LimitChainTests.AdmitAsync(limiters, "provider:microsoft", "t", 200));
+        Assert.Equal(0.625, limiters.WarmUp.Factor(own: limiters.OwnRamp("provider:microsoft")), 3);
+        Assert.Equal(1.0, limiters.WarmUp.Factor());
+    }
+
+    [Fact]
     public async Task Turned_off_the_limits_apply_in_full_at_once()
     {
         using var limiters = Limiters(hold: false, enabled: false);
