@@ -6,8 +6,17 @@ public sealed class DnsOptions
     /// <summary>UDP and TCP port on loopback; 0 picks a free one.</summary>
     public int Port { get; set; } = 5353;
 
-    /// <summary>First match wins; a domain no rule matches does not exist (NXDOMAIN).</summary>
+    /// <summary>First match wins; a domain no rule matches (and no entry of <see cref="MxHosts"/> or <see cref="Addresses"/> names) does not exist (NXDOMAIN).</summary>
     public List<MxRule> Mx { get; set; } = [];
+
+    /// <summary>
+    /// A domain's MX records in full, before the <see cref="Mx"/> rules: <c>"PREFERENCE HOST"</c> entries (<c>"0 ."</c> is a
+    /// null MX, RFC 7505).
+    /// </summary>
+    public Dictionary<string, List<string>> MxHosts { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>A and AAAA records: host name → its addresses (an MX host's, or a domain's own for the implicit MX).</summary>
+    public Dictionary<string, List<string>> Addresses { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>TXT records by name (SPF, <c>SELECTOR._domainkey.DOMAIN</c>, <c>_dmarc.DOMAIN</c>); a test may change one while the server runs.</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, string> Txt { get; set; } = new(StringComparer.OrdinalIgnoreCase);

@@ -92,6 +92,35 @@ public sealed class SimulatedDns : IDisposable
             return Task.CompletedTask;
         }
 
+        if (_options.MxHosts.TryGetValue(domain, out var hosts) || _options.Addresses.ContainsKey(domain))
+        {
+            // A domain given in full: its MX records (none: the implicit MX) and its addresses.
+            response.ReturnCode = ReturnCode.NoError;
+            if (question.RecordType == RecordType.Mx)
+            {
+                foreach (string[] entry in (hosts ?? []).Select(h => h.Split(' ', 2, StringSplitOptions.TrimEntries)))
+                {
+                    response.AnswerRecords.Add(new MxRecord(question.Name, 300, ushort.Parse(entry[0], System.Globalization.CultureInfo.InvariantCulture), entry[1] == "." ? DomainName.Root : DomainName.Parse(entry[1])));
+                }
+            }
+
+            foreach (var address in _options.Addresses.GetValueOrDefault(domain) ?? [])
+            {
+                var ip = IPAddress.Parse(address);
+                if (question.RecordType == RecordType.A && ip.AddressFamily == AddressFamily.InterNetwork)
+                {
+                    response.AnswerRecords.Add(new ARecord(question.Name, 300, ip));
+                }
+                else if (question.RecordType == RecordType.Aaaa && ip.AddressFamily == AddressFamily.InterNetworkV6)
+                {
+                    response.AnswerRecords.Add(new AaaaRecord(question.Name, 300, ip));
+                }
+            }
+
+            e.Response = response;
+            return Task.CompletedTask;
+        }
+
         var rule = _options.Mx.FirstOrDefault(r => r.Matches(domain));
         response.ReturnCode = rule is null ? ReturnCode.NxDomain : ReturnCode.NoError;
         if (rule is not null && question.RecordType == RecordType.Mx)

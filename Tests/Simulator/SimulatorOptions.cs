@@ -3,8 +3,11 @@ namespace Sluice.Simulator;
 /// <summary>The receiving simulator's configuration (a JSON file for the command line, an object for tests).</summary>
 public sealed class SimulatorOptions
 {
-    /// <summary>TCP port on loopback; 0 picks a free one.</summary>
+    /// <summary>TCP port; 0 picks a free one.</summary>
     public int Port { get; set; } = 2525;
+
+    /// <summary>The address it listens on: a loopback address (127.0.0.2 and up are loopback too, so several simulators can share a port as several MX hosts).</summary>
+    public string Address { get; set; } = "127.0.0.1";
 
     /// <summary>How long a session may sit idle before the server closes it (receivers close idle sessions); null: SmtpServer's default.</summary>
     public TimeSpan? IdleTimeout { get; set; }

@@ -1,6 +1,6 @@
 namespace Sluice.Worker.Classification;
 
-/// <summary>What a reply means for the message (README, How Sluice drains: classification).</summary>
+/// <summary>What a reply means for the message (docs/architecture.md, How Sluice drains: classification).</summary>
 public enum DeliveryOutcome
 {
     /// <summary>Accepted: ack.</summary>

@@ -16,9 +16,13 @@ public static class SettlementPlan
     /// <param name="throttleCoolDown">The partition's cool-down when the reply table names none.</param>
     /// <param name="banSuspension">A ban's suspension when the reply table names none.</param>
     /// <param name="pausedRecheck">How often suspended mail looks again (a retry never waits longer than this while banned).</param>
+    /// <param name="fromReceivers">
+    /// The replies came from the receivers themselves (the egress delivers to MX hosts): no smarthost stands between, so
+    /// every ban is the issuing receiver's and suspends its partition only, whatever scope the reply table gives it.
+    /// </param>
     public static IReadOnlyList<SettlementStep> For(
         IReadOnlyList<RecipientReply> refused, Func<SmtpReply, Sluice.Worker.Classification.Classification> classify, DateTimeOffset now,
-        TimeSpan throttleCoolDown, TimeSpan banSuspension, TimeSpan pausedRecheck)
+        TimeSpan throttleCoolDown, TimeSpan banSuspension, TimeSpan pausedRecheck, bool fromReceivers = false)
     {
         ArgumentNullException.ThrowIfNull(refused);
         ArgumentNullException.ThrowIfNull(classify);
@@ -35,7 +39,7 @@ public static class SettlementPlan
                 DeliveryOutcome.Throttled => new SettlementStep.Throttle(recipients, reply, now + (classification.CoolDown ?? throttleCoolDown)),
                 DeliveryOutcome.SplitAndRetry when recipients.Count > 1 => new SettlementStep.SplitInTwo(recipients, reply),
                 DeliveryOutcome.SplitAndRetry => new SettlementStep.Retry(recipients, reply, DeliveryOutcomes.Deferred, "split"),
-                DeliveryOutcome.Banned when classification.Scope == BanScope.Partition =>
+                DeliveryOutcome.Banned when classification.Scope == BanScope.Partition || fromReceivers =>
                     new SettlementStep.BanPartition(recipients, reply, Ban(), RetryBy(Ban())),
                 DeliveryOutcome.Banned => new SettlementStep.BanEgress(recipients, reply, Ban(), RetryBy(Ban())),
 

@@ -29,7 +29,7 @@ public static class PipelineServiceExtensions
         services.AddSingleton<IValidateOptions<LimitOptions>, LimitEntriesValidator>();
         services.AddOptionsWithValidateOnStart<SchedulerOptions, SchedulerOptionsValidator>().BindConfiguration(SchedulerOptions.SectionName);
         services.AddOptionsWithValidateOnStart<SmtpOptions, SmtpOptionsValidator>().BindConfiguration(SmtpOptions.SectionName);
-        services.AddSingleton<IValidateOptions<SmtpOptions>, SmtpLocalAddressValidator>();
+        services.AddSingleton<IValidateOptions<SmtpOptions>, SmtpSettingsValidator>();
         services.AddOptionsWithValidateOnStart<RetryOptions, RetryOptionsValidator>().BindConfiguration(RetryOptions.SectionName);
         services.AddOptionsWithValidateOnStart<ProviderOptions, ProviderOptionsValidator>().BindConfiguration(ProviderOptions.SectionName);
         services.AddOptionsWithValidateOnStart<RoutingOptions>().BindConfiguration(RoutingOptions.SectionName);
@@ -48,6 +48,7 @@ public static class PipelineServiceExtensions
         services.AddSingleton<ReplyClassifier>();
         services.AddSingleton<RetryPolicy>();
         services.AddSingleton<ProviderResolver>();
+        services.AddSingleton<MxResolver>();
         services.AddSingleton(sp => new EgressServices(
             sp.GetRequiredService<DelayTiers>(),
             sp.GetRequiredService<ReplyClassifier>(),
@@ -59,7 +60,8 @@ public static class PipelineServiceExtensions
             sp.GetRequiredService<DeliveryTelemetry>(),
             sp.GetRequiredService<SchedulerTelemetry>(),
             sp.GetRequiredService<DkimSigning>(),
-            sp.GetRequiredService<SenderAuthState>()));
+            sp.GetRequiredService<SenderAuthState>(),
+            sp.GetRequiredService<MxResolver>()));
 
         // Hosted services start in this order and stop in reverse: schedulers stop before intake.
         services.AddHostedService<TopologyStartup>();

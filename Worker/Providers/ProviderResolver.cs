@@ -44,7 +44,7 @@ public sealed partial class ProviderResolver
         _mxSuffixes = [.. _options.Known.SelectMany(p => p.Value.MxSuffixes.Select(s => (Trim(s).TrimStart('.'), p.Key)))];
         if (_options.Dns.Enabled && _mxSuffixes.Count > 0)
         {
-            _dns = new Lazy<LookupClient>(CreateLookupClient);
+            _dns = new Lazy<LookupClient>(() => DnsLookup.Create(_options.Dns));
         }
     }
 
@@ -88,22 +88,6 @@ public sealed partial class ProviderResolver
             LogLookupFailed(domain, e.Message, _options.Dns.FailureTtl.TotalSeconds);
             return null;
         }
-    }
-
-    private LookupClient CreateLookupClient()
-    {
-        var dns = _options.Dns;
-        var servers = dns.Servers.Select(s => new NameServer(IPEndPoint.Parse(s))).ToArray();
-        var options = servers.Length > 0 ? new LookupClientOptions(servers) : new LookupClientOptions();
-        options.Timeout = dns.Timeout;
-        options.Retries = 0;
-        options.UseCache = true;
-        options.MinimumCacheTimeout = dns.MinimumTtl;
-        options.MaximumCacheTimeout = dns.MaximumTtl;
-        options.CacheFailedResults = false; // failures are remembered here, on the injected clock
-        options.ThrowDnsErrors = false;
-        options.UseTcpFallback = true;
-        return new LookupClient(options);
     }
 
     private static string Trim(string name) => name.Trim().TrimEnd('.').ToLowerInvariant();

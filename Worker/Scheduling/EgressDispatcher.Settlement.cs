@@ -41,12 +41,12 @@ public sealed partial class EgressDispatcher
     }
 
     /// <summary>Carries out the <see cref="SettlementPlan"/> of a send report, journals it, then acks the message.</summary>
-    private async Task SettleAsync(EgressWork work, EgressEnvelope envelope, SendReport report, JournalRecord settled)
+    private async Task SettleAsync(EgressWork work, EgressEnvelope envelope, SendReport report, JournalRecord settled, bool fromReceivers)
     {
         int attempts = envelope.Attempts + 1;
         var now = _time.GetUtcNow();
         var hops = new List<Task> { ReportAsync(envelope, report.Accepted, DeliveryOutcomes.Delivered, attempts) };
-        var plan = SettlementPlan.For(report.Refused, services.Classifier.Classify, now, ThrottleCoolDown(envelope.Partition), services.Retry.BanSuspension, services.PausedRecheck);
+        var plan = SettlementPlan.For(report.Refused, services.Classifier.Classify, now, ThrottleCoolDown(envelope.Partition), services.Retry.BanSuspension, services.PausedRecheck, fromReceivers);
         foreach (var step in plan)
         {
             var recipients = step.Recipients;

@@ -154,7 +154,7 @@ public sealed partial class EgressDispatcher(
             }
 
             await gate.WaitOpenAsync(stopping).ConfigureAwait(false);
-            if (await smtp.EnsureConnectedAsync().ConfigureAwait(false) is { } connectFailure)
+            if (await smtp.EnsureConnectedAsync(envelope.Domain).ConfigureAwait(false) is { } connectFailure)
             {
                 await BackOffAsync(connectFailure, stopping).ConfigureAwait(false);
                 continue;
@@ -268,7 +268,7 @@ public sealed partial class EgressDispatcher(
             return envelope;
         }
 
-        if (await smtp.EnsureConnectedAsync().ConfigureAwait(false) is { } connectFailure)
+        if (await smtp.EnsureConnectedAsync(envelope.Domain).ConfigureAwait(false) is { } connectFailure)
         {
             lease.Dispose();
             await BackOffAsync(connectFailure, stopping).ConfigureAwait(false);
@@ -323,7 +323,7 @@ public sealed partial class EgressDispatcher(
             }
 
             gate.Succeeded();
-            await SettleAsync(work, envelope, report, JournalRecord.Settled(sending, report.Accepted, envelope.Attempts + 1, ended)).ConfigureAwait(false);
+            await SettleAsync(work, envelope, report, JournalRecord.Settled(sending, report.Accepted, envelope.Attempts + 1, ended), smtp.DirectToReceivers).ConfigureAwait(false);
             return null;
         }
         finally
@@ -369,7 +369,7 @@ public sealed partial class EgressDispatcher(
             var sending = JournalRecord.Sending(Guid.NewGuid().ToString("N"), envelope.Mail.Id, envelope.Mail.Tenant, envelope.Partition, envelope.Recipients.Count, _time.GetUtcNow());
             var journaled = journal.SendingAsync(sending);
             long started = services.Delivery.SendStarted(egress);
-            var report = await smtp.SendAsync(message, envelope.Mail.From.Address, envelope.Recipients).ConfigureAwait(false);
+            var report = await smtp.SendAsync(message, envelope.Mail.From.Address, envelope.Recipients, envelope.Domain).ConfigureAwait(false);
             services.Delivery.SendEnded(egress, started, report.ConnectionFailure is not null);
             await journaled.ConfigureAwait(false);
             return (report, sending);

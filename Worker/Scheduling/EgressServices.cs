@@ -6,11 +6,11 @@ using Sluice.Worker.Telemetry;
 
 namespace Sluice.Worker.Scheduling;
 
-/// <summary>What every egress shares: tiers, reply table, retry budget, operator pauses, clock, telemetry, DKIM keys.</summary>
+/// <summary>What every egress shares: tiers, reply table, retry budget, operator pauses, clock, telemetry, DKIM keys, the MX resolver.</summary>
 public sealed record EgressServices(
     DelayTiers Tiers, ReplyClassifier Classifier, RetryPolicy RetryPolicy, IOptions<RetryOptions> RetryOptions,
     PauseState Pauses, TimeSpan PausedRecheck, TimeProvider Time, DeliveryTelemetry Delivery, SchedulerTelemetry Scheduling, Signing.DkimSigning? Dkim = null,
-    Signing.SenderAuthState? Senders = null)
+    Signing.SenderAuthState? Senders = null, Sending.MxResolver? Mx = null)
 {
     public RetryOptions Retry => RetryOptions.Value;
 }

@@ -173,7 +173,7 @@ internal sealed partial class EgressSession(
 
     private async Task SendLoopAsync(ChannelReader<EgressWork> reader, EgressDispatcher dispatcher, HopPublisher publisher, CancellationToken stoppingToken)
     {
-        await using var connectionToSmarthost = new SmtpConnection(smtp.Value);
+        await using var connectionToSmarthost = new SmtpConnection(smtp.Value, services.Mx);
         await foreach (var item in reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
             if (_stopping)

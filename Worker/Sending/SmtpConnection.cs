@@ -9,25 +9,44 @@ using Sluice.Worker.Classification;
 namespace Sluice.Worker.Sending;
 
 /// <summary>
-/// One SMTP connection to the smarthost, used by one sender at a time (MailKit's client is not
-/// thread-safe) and kept open across messages. It reconnects on the next send after anything that
-/// leaves the session in doubt: a protocol or I/O error, a timeout, or a refused transaction.
+/// One SMTP connection, used by one sender at a time (MailKit's client is not thread-safe) and kept open across
+/// messages: to the smarthost, or (<see cref="SmtpMode.Mx"/>) to the MX host of the domain being sent to, kept while
+/// the next message goes to a domain that host serves. It reconnects on the next send after anything that leaves the
+/// session in doubt: a protocol or I/O error, a timeout, or a refused transaction.
+/// <para>
+/// Delivering to MX hosts, a failure to reach them is the receiver's, not the egress's: it comes back as a refusal of
+/// every recipient with the reply that stands for it (4.4.1 no host answered, 4.4.2 the connection was lost, or the
+/// resolver's), so it waits its retry within its partition while the rest of the egress goes on.
+/// </para>
 /// </summary>
-public sealed class SmtpConnection(SmtpOptions options) : IAsyncDisposable
+public sealed class SmtpConnection(SmtpOptions options, MxResolver? mx = null) : IAsyncDisposable
 {
     private RecipientTrackingSmtpClient? _client;
+
+    // Delivering to MX hosts: the host the open connection goes to.
+    private string? _host;
 
     // Transactions begun on the open connection: a connection that has carried one may have been closed by the
     // server while it sat idle (receivers close idle sessions), which is not a smarthost fault.
     private int _used;
 
+    /// <summary>True when this connection delivers straight to the receivers' MX hosts.</summary>
+    public bool DirectToReceivers => options.Mode == SmtpMode.Mx;
+
     /// <summary>
     /// Opens the connection if it is not open; returns the failure, or null. The scheduler calls this
     /// before taking a rate permit, so a slow connect never sits between the permit and the RCPT the
-    /// receiver counts.
+    /// receiver counts. Delivering to MX hosts, it connects to one of <paramref name="domain"/>'s and never
+    /// fails: a host that cannot be reached is the send's refusal.
     /// </summary>
-    public async Task<Exception?> EnsureConnectedAsync()
+    public async Task<Exception?> EnsureConnectedAsync(string? domain = null)
     {
+        if (DirectToReceivers)
+        {
+            await ConnectToReceiverAsync(domain).ConfigureAwait(false);
+            return null;
+        }
+
         try
         {
             await ConnectedClientAsync().ConfigureAwait(false);
@@ -40,24 +59,42 @@ public sealed class SmtpConnection(SmtpOptions options) : IAsyncDisposable
         }
     }
 
-    public async Task<SendReport> SendAsync(MimeMessage message, string sender, IReadOnlyList<string> recipients)
+    /// <summary>Sends one transaction; what each recipient's reply was, or why there was none.</summary>
+    /// <param name="message">The message as it goes out.</param>
+    /// <param name="sender">The envelope sender (MAIL FROM).</param>
+    /// <param name="recipients">The envelope recipients (RCPT TO).</param>
+    /// <param name="domain">The recipients' domain (every egress copy has one): where the message goes when delivering to MX hosts.</param>
+    public async Task<SendReport> SendAsync(MimeMessage message, string sender, IReadOnlyList<string> recipients, string? domain = null)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(recipients);
-        var report = await SendOnceAsync(message, sender, recipients).ConfigureAwait(false);
+        var report = await SendOnceAsync(message, sender, recipients, domain).ConfigureAwait(false);
         if (report.ConnectionFailure is not null && report.Reused)
         {
             // The server closed the idle connection (nothing was accepted on it): once more on a new one, which
             // tells a smarthost that is really failing from one that only hung up on an idle session.
-            report = await SendOnceAsync(message, sender, recipients).ConfigureAwait(false);
+            report = await SendOnceAsync(message, sender, recipients, domain).ConfigureAwait(false);
+        }
+
+        if (DirectToReceivers && report.ConnectionFailure is { } lost)
+        {
+            // The receiver's host failed mid-session before it took anything: a deferral of this domain's mail only.
+            return RefuseAll(recipients, SmtpReply.From(451, $"4.4.2 the connection to {_host ?? domain} failed ({lost.Message})"));
         }
 
         return report;
     }
 
-    private async Task<SendReport> SendOnceAsync(MimeMessage message, string sender, IReadOnlyList<string> recipients)
+    private async Task<SendReport> SendOnceAsync(MimeMessage message, string sender, IReadOnlyList<string> recipients, string? domain)
     {
-        if (await EnsureConnectedAsync().ConfigureAwait(false) is { } connectFailure)
+        if (DirectToReceivers)
+        {
+            if (await ConnectToReceiverAsync(domain).ConfigureAwait(false) is { } refusal)
+            {
+                return RefuseAll(recipients, refusal);
+            }
+        }
+        else if (await EnsureConnectedAsync().ConfigureAwait(false) is { } connectFailure)
         {
             return SendReport.ConnectionFailed(connectFailure);
         }
@@ -114,6 +151,9 @@ public sealed class SmtpConnection(SmtpOptions options) : IAsyncDisposable
         return new SendReport(rest, refused);
     }
 
+    private static SendReport RefuseAll(IReadOnlyList<string> recipients, SmtpReply reply) =>
+        new([], [.. recipients.Select(r => new RecipientReply(r, reply))]);
+
     private async Task<RecipientTrackingSmtpClient> ConnectedClientAsync()
     {
         if (_client is { IsConnected: true })
@@ -122,14 +162,72 @@ public sealed class SmtpConnection(SmtpOptions options) : IAsyncDisposable
         }
 
         await DropAsync().ConfigureAwait(false);
+        _client = await OpenClientAsync(options.Host, address: null, options.Port).ConfigureAwait(false);
+        return _client;
+    }
+
+    /// <summary>
+    /// Delivering to MX hosts: keeps the open connection when its host serves <paramref name="domain"/>, else connects to
+    /// the domain's hosts in preference order, each address in turn. Null when connected; else the reply that stands
+    /// for why not (the resolver's, or 4.4.1 when no host answered).
+    /// </summary>
+    private async Task<SmtpReply?> ConnectToReceiverAsync(string? domain)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(domain);
+        var route = await (mx ?? throw new InvalidOperationException("Smtp:Mode is Mx, but no MX resolver was given")).ResolveAsync(domain, CancellationToken.None).ConfigureAwait(false);
+        if (route.Refusal is { } refusal)
+        {
+            return refusal;
+        }
+
+        if (_client is { IsConnected: true } && route.Hosts.Any(h => h.Name.Equals(_host, StringComparison.OrdinalIgnoreCase)))
+        {
+            return null;
+        }
+
+        await DropAsync().ConfigureAwait(false);
+        string? last = null;
+        foreach (var host in route.Hosts)
+        {
+            foreach (var address in host.Addresses)
+            {
+                try
+                {
+                    _client = await OpenClientAsync(host.Name, address, options.MxPort).ConfigureAwait(false);
+                    _host = host.Name;
+                    return null;
+                }
+                catch (Exception e) when (SmarthostException.IsConnectionFailure(e) || e is SmtpCommandException or NotSupportedException)
+                {
+                    // RFC 5321 §5.1: a host that cannot be reached, or refuses the session, sends the client to the next.
+                    last = $"{host.Name} [{address}]: {e.Message}";
+                }
+            }
+        }
+
+        return SmtpReply.From(451, $"4.4.1 no mail host of {domain} answered (last: {last})");
+    }
+
+    private async Task<RecipientTrackingSmtpClient> OpenClientAsync(string host, IPAddress? address, int port)
+    {
         var client = new RecipientTrackingSmtpClient
         {
             Timeout = (int)options.CommandTimeout.TotalMilliseconds,
             CheckCertificateRevocation = options.CheckCertificateRevocation,
         };
+        if (DirectToReceivers && options.EffectiveSecurity == SmtpSecurity.StartTlsWhenAvailable)
+        {
+            // Opportunistic TLS to an MX host (RFC 7435): encryption against passive listeners, the certificate not
+            // checked, as every MTA does without a policy that says otherwise.
+#pragma warning disable CA5359 // Deliberate: opportunistic TLS authenticates nobody (RFC 7435 §3); StartTlsRequired checks certificates.
+            client.ServerCertificateValidationCallback = (_, _, _, _) => true;
+#pragma warning restore CA5359
+        }
+
         try
         {
-            await OpenAsync(client).ConfigureAwait(false);
+            await OpenAsync(client, host, address, port).ConfigureAwait(false);
+            return client;
         }
         catch
         {
@@ -137,13 +235,10 @@ public sealed class SmtpConnection(SmtpOptions options) : IAsyncDisposable
             client.Dispose();
             throw;
         }
-
-        _client = client;
-        return client;
     }
 
     /// <summary>Connects, secures and authenticates as configured, naming the step that failed.</summary>
-    private async Task OpenAsync(RecipientTrackingSmtpClient client)
+    private async Task OpenAsync(RecipientTrackingSmtpClient client, string host, IPAddress? address, int port)
     {
         if (!string.IsNullOrEmpty(options.HeloName))
         {
@@ -164,28 +259,35 @@ public sealed class SmtpConnection(SmtpOptions options) : IAsyncDisposable
                 socket.Bind(new IPEndPoint(local, 0));
             }
 
-            await socket.ConnectAsync(options.Host, options.Port, deadline.Token).ConfigureAwait(false);
+            if (address is null)
+            {
+                await socket.ConnectAsync(host, port, deadline.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                await socket.ConnectAsync(address, port, deadline.Token).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException)
         {
             socket.Dispose();
-            throw new SmarthostException(e is SocketException ? "connect" : "timeout", $"cannot connect to {options.Host}:{options.Port} ({e.Message})", e);
+            throw new SmarthostException(e is SocketException ? "connect" : "timeout", $"cannot connect to {host}:{port} ({e.Message})", e);
         }
 
         try
         {
-            await client.ConnectAsync(socket, options.Host, options.Port, SocketOptions(options.Security), deadline.Token).ConfigureAwait(false);
+            await client.ConnectAsync(socket, host, port, SocketOptions(options.EffectiveSecurity), deadline.Token).ConfigureAwait(false);
         }
         catch (NotSupportedException e)
         {
-            throw new SmarthostException("tls-not-offered", $"{options.Host}:{options.Port} does not offer STARTTLS, and Smtp:Security is {options.Security}: nothing is sent in clear", e);
+            throw new SmarthostException("tls-not-offered", $"{host}:{port} does not offer STARTTLS, and Smtp:Security is {options.EffectiveSecurity}: nothing is sent in clear", e);
         }
         catch (SslHandshakeException e)
         {
-            throw new SmarthostException("tls-handshake", $"the TLS handshake with {options.Host}:{options.Port} failed ({e.Message})", e);
+            throw new SmarthostException("tls-handshake", $"the TLS handshake with {host}:{port} failed ({e.Message})", e);
         }
 
-        if (string.IsNullOrEmpty(options.UserName))
+        if (string.IsNullOrEmpty(options.UserName) || DirectToReceivers)
         {
             return;
         }
@@ -196,16 +298,16 @@ public sealed class SmtpConnection(SmtpOptions options) : IAsyncDisposable
         }
         catch (NotSupportedException e)
         {
-            throw new SmarthostException("auth-not-offered", $"{options.Host}:{options.Port} does not offer AUTH, and Smtp:UserName is set: nothing is sent unauthenticated", e);
+            throw new SmarthostException("auth-not-offered", $"{host}:{port} does not offer AUTH, and Smtp:UserName is set: nothing is sent unauthenticated", e);
         }
         catch (AuthenticationException e)
         {
-            throw new SmarthostException("auth-refused", $"{options.Host}:{options.Port} refused the credentials of {options.UserName} ({e.Message})", e);
+            throw new SmarthostException("auth-refused", $"{host}:{port} refused the credentials of {options.UserName} ({e.Message})", e);
         }
 
         if (!client.IsAuthenticated)
         {
-            throw new SmarthostException("auth-refused", $"{options.Host}:{options.Port} did not authenticate {options.UserName}", null);
+            throw new SmarthostException("auth-refused", $"{host}:{port} did not authenticate {options.UserName}", null);
         }
     }
 
@@ -226,6 +328,7 @@ public sealed class SmtpConnection(SmtpOptions options) : IAsyncDisposable
 
         var client = _client;
         _client = null;
+        _host = null;
         _used = 0;
         try
         {

@@ -2,10 +2,20 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Sluice.Worker.Sending;
 
-/// <summary>The smarthost every egress sends through (configuration section <c>Smtp</c>).</summary>
+/// <summary>
+/// How an egress hands mail over (configuration section <c>Smtp</c>, an egress's own under <c>Egresses:NAME:Smtp</c>):
+/// to a smarthost, or straight to each recipient domain's MX hosts.
+/// </summary>
 public sealed class SmtpOptions
 {
     public const string SectionName = "Smtp";
+
+    /// <summary><see cref="SmtpMode.Relay"/>: every message to <see cref="Host"/>; <see cref="SmtpMode.Mx"/>: to the recipient domain's MX hosts.</summary>
+    public SmtpMode Mode { get; set; } = SmtpMode.Relay;
+
+    /// <summary>With <see cref="SmtpMode.Mx"/>: the port the receivers' MX hosts listen on (25 on the Internet).</summary>
+    [Range(1, 65535)]
+    public int MxPort { get; set; } = 25;
 
     [Required]
     public string Host { get; set; } = "localhost";
@@ -13,7 +23,11 @@ public sealed class SmtpOptions
     [Range(1, 65535)]
     public int Port { get; set; } = 587;
 
-    public SmtpSecurity Security { get; set; } = SmtpSecurity.StartTlsRequired;
+    /// <summary>How connections are protected; unset: <see cref="SmtpSecurity.StartTlsRequired"/> to a smarthost, <see cref="SmtpSecurity.StartTlsWhenAvailable"/> to MX hosts.</summary>
+    public SmtpSecurity? Security { get; set; }
+
+    /// <summary><see cref="Security"/> as it applies to this mode.</summary>
+    public SmtpSecurity EffectiveSecurity => Security ?? (Mode == SmtpMode.Mx ? SmtpSecurity.StartTlsWhenAvailable : SmtpSecurity.StartTlsRequired);
 
     /// <summary>AUTH user; empty means no authentication.</summary>
     public string? UserName { get; set; }
@@ -68,13 +82,23 @@ public sealed class SmtpOptions
     public bool CheckCertificateRevocation { get; set; } = true;
 }
 
-/// <summary>How the connection to the smarthost is protected.</summary>
+/// <summary>Where an egress hands its mail over.</summary>
+public enum SmtpMode
+{
+    /// <summary>To one smarthost (<see cref="SmtpOptions.Host"/>), which relays it.</summary>
+    Relay,
+
+    /// <summary>Straight to each recipient domain's MX hosts, in preference order, on <see cref="SmtpOptions.MxPort"/>.</summary>
+    Mx,
+}
+
+/// <summary>How the connection to the smarthost (or an MX host) is protected.</summary>
 public enum SmtpSecurity
 {
     /// <summary>STARTTLS, refusing to send if the server does not offer it.</summary>
     StartTlsRequired,
 
-    /// <summary>STARTTLS when offered, plain otherwise.</summary>
+    /// <summary>STARTTLS when offered, plain otherwise (to MX hosts: opportunistic, the certificate not checked, as RFC 7435 describes).</summary>
     StartTlsWhenAvailable,
 
     /// <summary>TLS from the first byte (port 465).</summary>

@@ -31,6 +31,19 @@ public sealed class ConfigurationValidationTests
     }
 
     [Fact]
+    public async Task An_egress_delivering_to_mx_hosts_refuses_credentials_implicit_tls_and_a_local_address_that_is_no_address()
+    {
+        var run = await SluiceCli.RunAsync(
+            [new("Topology:Egresses:0", "default"), new("Topology:Egresses:1", "direct"), new("Egresses:direct:Smtp:Mode", "Mx"),
+             new("Egresses:direct:Smtp:UserName", "relay-user"), new("Egresses:direct:Smtp:Security", "Tls"), new("Smtp:LocalAddress", "eth0")],
+            "run");
+        Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
+        Assert.Contains("Egresses:direct:Smtp:UserName:", run.Error, StringComparison.Ordinal);
+        Assert.Contains("Egresses:direct:Smtp:Security:", run.Error, StringComparison.Ordinal);
+        Assert.Contains("Smtp:LocalAddress: 'eth0'", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unreadable_value_is_reported_not_thrown()
     {
         var run = await SluiceCli.RunAsync([new("Broker:PublishTimeout", "soon")], "topology", "export");

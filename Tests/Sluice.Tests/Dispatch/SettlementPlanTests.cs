@@ -60,6 +60,16 @@ public sealed class SettlementPlanTests
     }
 
     [Fact]
+    public void Delivering_to_mx_hosts_every_ban_is_the_receivers_and_suspends_its_partition_only()
+    {
+        var steps = SettlementPlan.For(
+            [new("a@x.example", SmtpReply.From(550, "5.7.705 Access denied, tenant has exceeded threshold."))],
+            Defaults.Classify, Now, CoolDown, Ban, Recheck, fromReceivers: true);
+
+        Assert.Equal(Now + Ban, Assert.IsType<SettlementStep.BanPartition>(Assert.Single(steps)).Until);
+    }
+
+    [Fact]
     public void A_configured_cool_down_or_ban_length_wins_over_the_default_and_a_short_ban_retries_when_it_ends()
     {
         var classifier = new ReplyClassifier(Options.Create(new ClassificationOptions
