@@ -82,16 +82,21 @@ public static class StatusReader
         await channel.BasicQosAsync(0, 1, global: false, cancellationToken).ConfigureAwait(false);
         var first = new TaskCompletionSource<EgressSnapshot?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var consumer = new AsyncEventingBasicConsumer(channel);
+        int read = 0;
         consumer.ReceivedAsync += async (_, delivery) =>
         {
+            // Only the first delivery is read. Every other one, and the first when it is not taken, stays unacknowledged
+            // and goes back to the queue when the channel closes: a reject here would put it straight back to this
+            // consumer, again and again, and one sent while the channel closes makes the broker close the connection.
+            if (Interlocked.Exchange(ref read, 1) == 1)
+            {
+                return;
+            }
+
             var snapshot = EgressSnapshot.FromJson(delivery.Body.Span);
             if (take)
             {
                 await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false).ConfigureAwait(false);
-            }
-            else
-            {
-                await channel.BasicRejectAsync(delivery.DeliveryTag, requeue: true).ConfigureAwait(false);
             }
 
             first.TrySetResult(snapshot);
@@ -103,6 +108,7 @@ public static class StatusReader
         }
         catch (TimeoutException)
         {
+            Interlocked.Exchange(ref read, 1);
             return null;
         }
         finally
