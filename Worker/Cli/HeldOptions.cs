@@ -10,17 +10,26 @@ internal static class HeldOptions
     {
         Description = "parked (retry budget spent) or failed (permanent failures, invalid input).",
         Required = true,
-        CustomParser = result => result.Tokens.Single().Value.ToUpperInvariant() switch
+        CustomParser = result => ParseArea(result) ?? default,
+    };
+
+    /// <summary>parked or failed, in any case; anything else is a usage error.</summary>
+    public static HoldingArea? ParseArea(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return result.Tokens.Single().Value.ToUpperInvariant() switch
         {
             "PARKED" => HoldingArea.Parked,
             "FAILED" => HoldingArea.Failed,
             _ => Fail(result),
-        },
-    };
+        };
+    }
 
-    /// <summary>The filters of held mail (<c>--domain --provider --reason --tenant --since</c>), shared by <c>inspect</c> and <c>redrive</c>.</summary>
+    /// <summary>The filters of held mail (<c>--id --domain --provider --reason --tenant --since</c>), shared by <c>inspect</c>, <c>redrive</c> and <c>purge</c>.</summary>
     public sealed class Filters
     {
+        public Option<string?> Id { get; } = new("--id") { Description = "Only the message with this id." };
+
         public Option<string?> Domain { get; } = new("--domain") { Description = "Only mail to this recipient domain." };
 
         public Option<string?> Provider { get; } = new("--provider") { Description = "Only mail for this provider." };
@@ -35,18 +44,18 @@ internal static class HeldOptions
             CustomParser = result => MomentArgument.Parse(result, ahead: false),
         };
 
-        public IEnumerable<Option> All => [Domain, Provider, Reason, Tenant, Since];
+        public IEnumerable<Option> All => [Id, Domain, Provider, Reason, Tenant, Since];
 
         public HeldMessageFilter Read(ParseResult parse)
         {
             ArgumentNullException.ThrowIfNull(parse);
-            return new HeldMessageFilter(parse.GetValue(Domain), parse.GetValue(Provider), parse.GetValue(Reason), parse.GetValue(Since), parse.GetValue(Tenant));
+            return new HeldMessageFilter(parse.GetValue(Domain), parse.GetValue(Provider), parse.GetValue(Reason), parse.GetValue(Since), parse.GetValue(Tenant), parse.GetValue(Id));
         }
     }
 
-    private static HoldingArea Fail(System.CommandLine.Parsing.ArgumentResult result)
+    private static HoldingArea? Fail(System.CommandLine.Parsing.ArgumentResult result)
     {
         result.AddError("--from must be 'parked' or 'failed'.");
-        return default;
+        return null;
     }
 }

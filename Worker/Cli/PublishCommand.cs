@@ -9,37 +9,96 @@ using Sluice.Worker.Broker;
 
 namespace Sluice.Worker.Cli;
 
-/// <summary><c>sluice publish FILE.json</c>: publishes one contract message through <see cref="OutboundMailPublisher"/>.</summary>
+/// <summary>
+/// <c>sluice publish FILE [--ndjson]</c>: publishes contract messages through <see cref="OutboundMailPublisher"/>: one
+/// JSON message, or one per line (NDJSON), each with its broker confirm.
+/// </summary>
 internal static class PublishCommand
 {
+    /// <summary>NDJSON messages awaiting their confirms at once: enough to keep the broker busy, few enough to bound memory.</summary>
+    private const int InFlight = 100;
+
     public static Command Create(CliContext context)
     {
         var file = new Argument<FileInfo>("file") { Description = "A contract v1 JSON message ('-' reads standard input)." };
-        var publish = new Command("publish", "Publish one outbound mail (contract v1 JSON) to mail.outbound; prints its id.");
+        var ndjson = new Option<bool>("--ndjson")
+        {
+            Description = "The file holds one message per line (NDJSON): each valid line is published (with confirms, 100 in flight) and its id printed; a bad line is reported by its number and skipped.",
+        };
+        var publish = new Command("publish", "Publish outbound mail (contract v1 JSON, or NDJSON with --ndjson) to mail.outbound; prints each id.");
         publish.Arguments.Add(file);
+        publish.Options.Add(ndjson);
         publish.SetAction(async (parseResult, ct) =>
         {
             var path = parseResult.GetRequiredValue(file);
-            OutboundMail mail;
+            byte[] input;
             try
             {
-                byte[] json = path.Name == "-"
+                input = path.Name == "-"
                     ? await ReadStandardInputAsync(ct).ConfigureAwait(false)
                     : await File.ReadAllBytesAsync(path.FullName, ct).ConfigureAwait(false);
-                mail = OutboundMailJson.Deserialize(json);
             }
-            catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 await context.Error.WriteLineAsync($"sluice: {path}: {e.Message}").ConfigureAwait(false);
                 return ExitCodes.InvalidInput;
             }
 
-            return await HostedCommand.RunAsync(context, (services, token) => PublishAsync(context, services, mail, token), ct).ConfigureAwait(false);
+            var (mails, problems) = parseResult.GetValue(ndjson) ? ReadLines(input) : ReadOne(input);
+            foreach (string problem in problems)
+            {
+                await context.Error.WriteLineAsync($"sluice: {path}{problem}").ConfigureAwait(false);
+            }
+
+            if (mails.Count == 0)
+            {
+                return ExitCodes.InvalidInput;
+            }
+
+            int result = await HostedCommand.RunAsync(context, (services, token) => PublishAsync(context, services, mails, token), ct).ConfigureAwait(false);
+            return result == ExitCodes.Ok && problems.Count > 0 ? ExitCodes.InvalidInput : result;
         });
         return publish;
     }
 
-    private static async Task<int> PublishAsync(CliContext context, IServiceProvider services, OutboundMail mail, CancellationToken cancellationToken)
+    private static (List<(int Line, OutboundMail Mail)> Mails, List<string> Problems) ReadOne(byte[] json)
+    {
+        try
+        {
+            return ([(1, OutboundMailJson.Deserialize(json))], []);
+        }
+        catch (JsonException e)
+        {
+            return ([], [$": {e.Message}"]);
+        }
+    }
+
+    private static (List<(int Line, OutboundMail Mail)> Mails, List<string> Problems) ReadLines(byte[] input)
+    {
+        var mails = new List<(int, OutboundMail)>();
+        var problems = new List<string>();
+        string[] lines = System.Text.Encoding.UTF8.GetString(input).Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (string.IsNullOrWhiteSpace(lines[i]))
+            {
+                continue;
+            }
+
+            try
+            {
+                mails.Add((i + 1, OutboundMailJson.Deserialize(System.Text.Encoding.UTF8.GetBytes(lines[i]))));
+            }
+            catch (JsonException e)
+            {
+                problems.Add($":{i + 1}: {e.Message}");
+            }
+        }
+
+        return (mails, problems);
+    }
+
+    private static async Task<int> PublishAsync(CliContext context, IServiceProvider services, List<(int Line, OutboundMail Mail)> mails, CancellationToken cancellationToken)
     {
         var options = new OutboundMailPublisherOptions
         {
@@ -48,21 +107,38 @@ internal static class PublishCommand
         };
         await using var connection = await services.GetRequiredService<BrokerConnector>().ConnectAsync("publish", cancellationToken).ConfigureAwait(false);
         await using var publisher = await OutboundMailPublisher.CreateAsync(connection, options, cancellationToken).ConfigureAwait(false);
-        try
+        int result = ExitCodes.Ok;
+        foreach (var chunk in mails.Chunk(InFlight))
         {
-            var published = await publisher.PublishAsync(mail, cancellationToken).ConfigureAwait(false);
-            await context.Out.WriteLineAsync(published.Id).ConfigureAwait(false);
-            return ExitCodes.Ok;
-        }
-        catch (InvalidOutboundMailException e)
-        {
-            foreach (var violation in e.Violations)
+            // The chunk's confirms are awaited together; ids are printed in line order.
+            var sent = chunk.Select(async m =>
             {
-                await context.Error.WriteLineAsync($"sluice: invalid message: {violation}").ConfigureAwait(false);
-            }
+                try
+                {
+                    return (m.Line, Id: (string?)(await publisher.PublishAsync(m.Mail, cancellationToken).ConfigureAwait(false)).Id, Violations: (IReadOnlyList<string>?)null);
+                }
+                catch (InvalidOutboundMailException e)
+                {
+                    return (m.Line, Id: (string?)null, Violations: (IReadOnlyList<string>?)[.. e.Violations.Select(v => v.ToString())]);
+                }
+            }).ToList();
+            foreach (var (line, id, violations) in await Task.WhenAll(sent).ConfigureAwait(false))
+            {
+                if (id is not null)
+                {
+                    await context.Out.WriteLineAsync(id).ConfigureAwait(false);
+                    continue;
+                }
 
-            return ExitCodes.InvalidInput;
+                result = ExitCodes.InvalidInput;
+                foreach (string violation in violations!)
+                {
+                    await context.Error.WriteLineAsync(mails.Count == 1 ? $"sluice: invalid message: {violation}" : $"sluice: line {line}: invalid message: {violation}").ConfigureAwait(false);
+                }
+            }
         }
+
+        return result;
     }
 
     private static async Task<byte[]> ReadStandardInputAsync(CancellationToken cancellationToken)

@@ -16,6 +16,8 @@ public static class SluiceCommandLine
         root.Subcommands.Add(PauseCommand.Create(context, pause: false));
         root.Subcommands.Add(InspectCommand.Create(context));
         root.Subcommands.Add(RedriveCommand.Create(context));
+        root.Subcommands.Add(PurgeCommand.Create(context));
+        root.Subcommands.Add(ShowCommand.Create(context));
         root.Subcommands.Add(FindCommand.Create(context));
         root.Subcommands.Add(CheckSenderCommand.Create(context));
         root.SetAction((_, ct) => RunCommand.RunAsync(context, ct));

@@ -6,8 +6,11 @@ namespace Sluice.Worker.Operations;
 /// <param name="Reason">The <c>sluice-reason</c> value.</param>
 /// <param name="Since">Held at or after this time.</param>
 /// <param name="Tenant">The client tenant (exact).</param>
-public sealed record HeldMessageFilter(string? Domain = null, string? Provider = null, string? Reason = null, DateTimeOffset? Since = null, string? Tenant = null)
+/// <param name="Id">The message's id (exact).</param>
+public sealed record HeldMessageFilter(string? Domain = null, string? Provider = null, string? Reason = null, DateTimeOffset? Since = null, string? Tenant = null, string? Id = null)
 {
+    /// <summary>True when no criterion is given: the filter matches every message.</summary>
+    public bool Everything => this == new HeldMessageFilter();
 
     public bool Matches(HeldMessage message)
     {
@@ -16,6 +19,7 @@ public sealed record HeldMessageFilter(string? Domain = null, string? Provider =
             && (Provider is null || string.Equals(Delivery.MailHeaders.GetString(message.Properties.Headers, Delivery.MailHeaders.Provider), Provider, StringComparison.OrdinalIgnoreCase))
             && (Reason is null || string.Equals(message.Reason, Reason, StringComparison.Ordinal))
             && (Since is null || (message.SettledAt is { } at && at >= Since))
-            && (Tenant is null || string.Equals(message.Tenant, Tenant, StringComparison.Ordinal));
+            && (Tenant is null || string.Equals(message.Tenant, Tenant, StringComparison.Ordinal))
+            && (Id is null || string.Equals(message.Id, Id, StringComparison.Ordinal));
     }
 }

@@ -29,6 +29,32 @@ public sealed class CliBrokerTests
     }
 
     [Fact]
+    public async Task Publish_ndjson_publishes_every_valid_line_and_names_the_bad_ones_by_number()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+        await using var connection = await broker.ConnectWithTopologyAsync();
+        string Line(int i) => System.Text.Encoding.UTF8.GetString(OutboundMailJson.Serialize(SampleMail.To($"r{i}@ndjson.example") with { Id = $"line-{i}" }));
+        string file = Path.Combine(Path.GetTempPath(), $"sluice-{Guid.NewGuid():N}.ndjson");
+        await File.WriteAllLinesAsync(file, [Line(1), "{ not json", string.Empty, Line(4), Line(5).Replace("@ndjson.example", "@", StringComparison.Ordinal), Line(6)]);
+        try
+        {
+            var publish = await SluiceCli.RunAsync(broker.Configuration, "publish", file, "--ndjson");
+
+            Assert.Equal(ExitCodes.InvalidInput, publish.ExitCode);
+            Assert.Equal(["line-1", "line-4", "line-6"], publish.Output.Trim().Split('\n'));
+            Assert.Contains(":2:", publish.Error, StringComparison.Ordinal);
+            Assert.Contains("line 5: invalid message", publish.Error, StringComparison.Ordinal);
+            var intake = await QueueReader.TakeAsync(connection, QueueNames.Intake, 3, TimeSpan.FromSeconds(30));
+            Assert.Equal(["line-1", "line-4", "line-6"], intake.Select(d => OutboundMailJson.Deserialize(d.Body.Span).Id).Order(StringComparer.Ordinal));
+            Assert.Equal(0u, await QueueReader.CountAsync(connection, QueueNames.Intake));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task Publish_without_a_declared_topology_says_to_declare_it()
     {
         await using var broker = await TestBroker.CreateAsync();
