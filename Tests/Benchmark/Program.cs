@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Sluice.Benchmark;
 
-// sluice-bench: prints the measures described in the README's Measured figures from one run against the local RabbitMQ and the simulator.
+// sluice-bench: prints the measures described in docs/measurements.md from one run against the local RabbitMQ and the simulator.
 // Figures, not pass/fail: the targets are printed beside them.
 var domains = new Option<int>("--domains") { Description = "Limited domains in the shaping run.", DefaultValueFactory = _ => 20 };
 var perDomain = new Option<int>("--per-domain") { Description = "Messages per domain in the shaping run.", DefaultValueFactory = _ => 1000 };

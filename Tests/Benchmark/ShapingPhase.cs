@@ -10,7 +10,7 @@ namespace Sluice.Benchmark;
 
 /// <summary>
 /// A backlog over many limited domains: fidelity and utilization per domain, churn, and loss, all from
-/// the simulator's record and the broker's own counters (README, Measured figures).
+/// the simulator's record and the broker's own counters (docs/measurements.md).
 /// </summary>
 internal static class ShapingPhase
 {

@@ -11,9 +11,9 @@ public static partial class RepositoryFiles
 
     public static string ReadAllText(string relativePath) => File.ReadAllText(PathOf(relativePath));
 
-    /// <summary>The README's <c>```python</c> blocks, in order: examples the tests run as written.</summary>
-    public static IReadOnlyList<string> ReadmePythonBlocks() =>
-        [.. PythonBlock().Matches(ReadAllText("README.md")).Select(m => m.Groups["code"].Value)];
+    /// <summary>The producer contract's <c>```python</c> blocks (docs/contract.md), in order: examples the tests run as written.</summary>
+    public static IReadOnlyList<string> ContractPythonBlocks() =>
+        [.. PythonBlock().Matches(ReadAllText("docs/contract.md")).Select(m => m.Groups["code"].Value)];
 
     [GeneratedRegex(@"```python\n(?<code>.*?)```", RegexOptions.Singleline)]
     private static partial Regex PythonBlock();

@@ -24,8 +24,8 @@ public sealed class DeliveryEventTests
         });
         await using var worker = await InProcessWorker.StartAsync(PipelineConfiguration.For(broker, simulator));
         await using var connection = await broker.ConnectAsync();
-        string queue = await BindAsync(connection, "#");
-        string failures = await BindAsync(connection, "failed.#");
+        string queue = await DeliveryEventFollower.BindAsync(connection, "#");
+        string failures = await DeliveryEventFollower.BindAsync(connection, "failed.#");
         await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
 
         var mail = SampleMail.To("ann@corp.example", "nobody@corp.example");
@@ -56,9 +56,9 @@ public sealed class DeliveryEventTests
     }
 
     [Fact]
-    public async Task The_readme_python_consumer_prints_the_events_of_a_message()
+    public async Task The_contract_pages_python_consumer_prints_the_events_of_a_message()
     {
-        string code = RepositoryFiles.ReadmePythonBlocks().Single(c => c.Contains("mail.events", StringComparison.Ordinal));
+        string code = RepositoryFiles.ContractPythonBlocks().Single(c => c.Contains("mail.events", StringComparison.Ordinal));
         await using var broker = await TestBroker.CreateAsync();
         await using var simulator = ReceivingSimulator.Start(new SimulatorOptions { Port = 0 });
         await using var worker = await InProcessWorker.StartAsync(PipelineConfiguration.For(broker, simulator));
@@ -105,11 +105,4 @@ public sealed class DeliveryEventTests
         throw new InvalidOperationException($"python ended without printing '{text}': {await process.StandardError.ReadToEndAsync()}");
     }
 
-    private static async Task<string> BindAsync(IConnection connection, string bindingKey)
-    {
-        await using var channel = await connection.CreateChannelAsync();
-        var queue = await channel.QueueDeclareAsync(string.Empty, durable: false, exclusive: false, autoDelete: false);
-        await channel.QueueBindAsync(queue.QueueName, DeliveryEventWire.Exchange, bindingKey);
-        return queue.QueueName;
-    }
 }

@@ -6,15 +6,15 @@ using Sluice.Worker.Topology;
 namespace Sluice.Tests.Publishing;
 
 /// <summary>
-/// The README's Python (pika) producer, run as written against a real broker: what a producer in
-/// another language builds from the README alone must land in <c>mail.intake</c> as valid contract JSON.
+/// The producer contract's Python (pika) producer (docs/contract.md), run as written against a real broker: what a producer in
+/// another language builds from that page alone must land in <c>mail.intake</c> as valid contract JSON.
 /// </summary>
 public sealed class PythonProducerTests
 {
     [Fact]
-    public async Task The_readme_python_producer_publishes_a_message_that_lands_in_intake()
+    public async Task The_contract_pages_python_producer_publishes_a_message_that_lands_in_intake()
     {
-        string code = RepositoryFiles.ReadmePythonBlocks()[0];
+        string code = RepositoryFiles.ContractPythonBlocks()[0];
         Assert.Contains("basic_publish", code, StringComparison.Ordinal);
 
         await using var broker = await TestBroker.CreateAsync();
