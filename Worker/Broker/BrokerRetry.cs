@@ -30,6 +30,11 @@ internal static partial class BrokerRetry
                 await body(stoppingToken).ConfigureAwait(false);
                 return;
             }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                // The host is stopping (or never got started): not a failure of this work.
+                return;
+            }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested && e is not OutOfMemoryException)
             {
                 // A run that lasted a while was healthy: the next failure starts the back-off afresh.

@@ -19,6 +19,9 @@ internal static class BrokerErrors
             BrokerUnreachableException => $"cannot reach the broker: {root.Message} (check Broker:Uri or Broker:HostName, Broker:Port, Broker:Hosts, credentials, TLS)",
             OperationInterruptedException interrupted => $"the broker refused the operation: {interrupted.ShutdownReason?.ReplyText ?? e.Message}",
             MailPublishException => e.Message,
+            PublishReturnException returned =>
+                $"the broker had nowhere to put it ({returned.ReplyText}, routing key '{returned.RoutingKey}'): declare the topology first (sluice topology declare, or start a worker)",
+            PublishException => $"the broker did not take the message ({e.Message}); try again",
             _ => ReferenceEquals(root, e) ? e.Message : $"{e.Message} ({root.Message})",
         };
     }

@@ -16,9 +16,13 @@ internal static class HostedCommand
     /// <param name="body">The command's work, run inside the started host.</param>
     /// <param name="cancellationToken">Cancels the command.</param>
     /// <param name="configure">Adds the command's own services (e.g. the pipeline for <c>run</c>).</param>
+    /// <param name="beforeStart">
+    /// Runs before the host starts: a failure the operator can act on (the broker unreachable, a virtual host that
+    /// does not exist) is then one line, not the host's own start-up failure with its stack trace.
+    /// </param>
     public static async Task<int> RunAsync(
         CliContext context, Func<IServiceProvider, CancellationToken, Task<int>> body, CancellationToken cancellationToken,
-        Action<HostApplicationBuilder>? configure = null)
+        Action<HostApplicationBuilder>? configure = null, Func<IServiceProvider, CancellationToken, Task>? beforeStart = null)
     {
         using var host = await BuildValidatedHostAsync(context, configure).ConfigureAwait(false);
         if (host is null)
@@ -29,6 +33,11 @@ internal static class HostedCommand
         // OperationInterruptedException covers AlreadyClosedException (a channel or connection the broker closed).
         try
         {
+            if (beforeStart is not null)
+            {
+                await beforeStart(host.Services, cancellationToken).ConfigureAwait(false);
+            }
+
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
             try
             {
@@ -39,7 +48,7 @@ internal static class HostedCommand
                 await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (e is BrokerUnreachableException or MailPublishException or OperationInterruptedException)
+        catch (Exception e) when (e is BrokerUnreachableException or MailPublishException or OperationInterruptedException or PublishException)
         {
             await context.Error.WriteLineAsync($"sluice: {BrokerErrors.Describe(e)}").ConfigureAwait(false);
             return ExitCodes.Unavailable;

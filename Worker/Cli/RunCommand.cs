@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Sluice.Worker.Broker;
 using Sluice.Worker.Pipeline;
 
 namespace Sluice.Worker.Cli;
@@ -34,5 +35,16 @@ internal static class RunCommand
             // supervisor restarts the worker instead of taking the stop for a requested one.
             bool failed = services.GetServices<IHostedService>().OfType<BackgroundService>().Any(s => s.ExecuteTask?.IsFaulted == true);
             return failed ? ExitCodes.Failed : ExitCodes.Ok;
-        }, cancellationToken, builder => builder.AddSluicePipeline());
+        }, cancellationToken, builder => builder.AddSluicePipeline(), ProbeBrokerAsync);
+
+    /// <summary>
+    /// Opens a connection and a channel once before anything starts: a broker that cannot be reached, refuses the
+    /// credentials or has no such virtual host stops <c>run</c> with one line (exit 1). Once running, a broker that
+    /// goes away is waited for instead.
+    /// </summary>
+    private static async Task ProbeBrokerAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        await using var connection = await services.GetRequiredService<BrokerConnector>().ConnectAsync("probe", cancellationToken).ConfigureAwait(false);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
 }

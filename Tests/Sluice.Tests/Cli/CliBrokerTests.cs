@@ -67,6 +67,29 @@ public sealed class CliBrokerTests
     }
 
     [Fact]
+    public async Task Pause_without_a_declared_topology_says_to_declare_it_in_one_line()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+
+        var pause = await SluiceCli.RunAsync(broker.Configuration, "pause", "egress:default");
+
+        Assert.Equal(ExitCodes.Unavailable, pause.ExitCode);
+        Assert.Contains("declare the topology first", pause.Error, StringComparison.Ordinal);
+        Assert.Single(pause.Error.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task Run_on_a_virtual_host_that_does_not_exist_is_one_line_and_exit_1()
+    {
+        var run = await SluiceCli.RunAsync([new("Broker:VirtualHost", $"sluice-missing-{Guid.NewGuid():N}"), new("Telemetry:Port", "0")], "run");
+
+        Assert.Equal(ExitCodes.Unavailable, run.ExitCode);
+        Assert.Contains("vhost", run.Error, StringComparison.Ordinal);
+        Assert.Contains("not found", run.Error, StringComparison.Ordinal);
+        Assert.Single(run.Error.Trim().Split('\n'));
+    }
+
+    [Fact]
     public async Task An_unreachable_broker_is_one_line_naming_the_keys_to_check()
     {
         await using var proxy = new TcpProxy(TestBroker.Host, TestBroker.Port);
