@@ -82,7 +82,7 @@ internal sealed partial class EgressSession(
         var activity = new PartitionActivity(services.Time);
         var dispatcher = new EgressDispatcher(egress, services, limiters, planner, gate, breaker, backlog, activity, publisher, lanes, journal, events, logger, fallback);
         using var reporting = new CancellationTokenSource();
-        var status = new StatusReporter(egress, services, limits.Value, planner, limiters, gate, breaker, backlog, activity, publisher, scheduler.Value.StatusInterval, takeover);
+        var status = new StatusReporter(egress, services, limits.Value, planner, limiters, gate, breaker, backlog, activity, publisher, scheduler.Value.StatusInterval, takeover, lanes.Waiting);
         var reporter = status.RunAsync(reporting.Token);
         using var gauges = services.Scheduling.Own(egress, status.Snapshot, lanes.Queues);
         var senders = Enumerable.Range(0, smtp.Value.Connections)

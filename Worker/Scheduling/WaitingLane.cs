@@ -39,6 +39,18 @@ public sealed class WaitingLane(string partition, string queue, double bulkShare
         }
     }
 
+    /// <summary>When the oldest message held here was accepted; null when none is held.</summary>
+    public DateTimeOffset? OldestHeld
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _transactional.Concat(_bulk).Select(h => (DateTimeOffset?)h.Envelope.AcceptedAt).Min();
+            }
+        }
+    }
+
     /// <summary>Fresh transactional messages held beside the lane (not from its queue).</summary>
     public int PriorityHeld
     {

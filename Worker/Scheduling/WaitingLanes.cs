@@ -75,6 +75,15 @@ public sealed partial class WaitingLanes(
         }
     }
 
+    /// <summary>Each open lane's partition, queue, messages held by this owner and the oldest of them (for status).</summary>
+    public IReadOnlyList<LaneWaiting> Waiting()
+    {
+        lock (_gate)
+        {
+            return [.. _lanes.Values.Select(l => new LaneWaiting(l.Partition, l.Queue, l.Count, l.OldestHeld))];
+        }
+    }
+
     /// <summary>Opens the lanes a previous owner left open (from the journal), so their mail moves again.</summary>
     public async Task StartAsync(IReadOnlyCollection<string> open, CancellationToken cancellationToken)
     {
@@ -598,3 +607,6 @@ public sealed partial class WaitingLanes(
         public DateTimeOffset RecordedAt { get; set; }
     }
 }
+
+/// <summary>An open lane as status sees it: its messages held by the owner (the rest are on the broker, in <paramref name="Queue"/>).</summary>
+public sealed record LaneWaiting(string Partition, string Queue, int Held, DateTimeOffset? OldestHeld);

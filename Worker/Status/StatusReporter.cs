@@ -19,7 +19,8 @@ internal sealed class StatusReporter(
     PartitionActivity recent,
     HopPublisher publisher,
     TimeSpan interval,
-    string takeover)
+    string takeover,
+    Func<IReadOnlyList<LaneWaiting>>? lanes = null)
 {
     private static readonly string Owner = $"{Environment.MachineName}/{Environment.ProcessId}";
 
@@ -55,7 +56,20 @@ internal sealed class StatusReporter(
         var now = services.Time.GetUtcNow();
         bool egressPaused = services.Pauses.IsPaused(new ControlTarget(ControlTargetKind.Egress, egress));
         var closed = gate.ClosedUntil;
-        var domains = backlog.Snapshot()
+        var waiting = new Dictionary<string, long>(backlog.Snapshot(), StringComparer.Ordinal);
+        var oldestInLane = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        foreach (var lane in lanes?.Invoke() ?? [])
+        {
+            // After a takeover this owner has not seen what a previous owner moved into the lane: the broker's count
+            // (sampled) and what the owner holds are the lower bound.
+            waiting[lane.Partition] = Math.Max(waiting.GetValueOrDefault(lane.Partition), services.Scheduling.LaneDepth(lane.Queue) + lane.Held);
+            if (lane.OldestHeld is { } oldest)
+            {
+                oldestInLane[lane.Partition] = oldest;
+            }
+        }
+
+        var domains = waiting
             .OrderBy(d => d.Key, StringComparer.Ordinal)
             .Select(d =>
             {
@@ -71,7 +85,7 @@ internal sealed class StatusReporter(
                 var (delivered, lastReply, lastReplyAt) = recent.Of(d.Key);
                 return new DomainSnapshot(d.Key, current, limit.PermitLimit, limit.Window.TotalSeconds, d.Value,
                     egressPaused || Paused(d.Key), cooling, planner.SuspendedUntil(d.Key), eta, delivered, lastReply, lastReplyAt,
-                    now - backlog.OldestAccepted(d.Key));
+                    now - Moments.Earliest(backlog.OldestAccepted(d.Key), oldestInLane.TryGetValue(d.Key, out var held) ? held : null));
             })
             .ToList();
         return new EgressSnapshot(egress, Owner, now, closed > now ? closed : null, breaker.SuspendedUntil, domains, limiters.WarmUp.Factor(), gate.Fault, takeover,

@@ -95,11 +95,14 @@ internal sealed class QueueDepthSampler : BackgroundService
                 channel = channel is { IsOpen: true } ? channel : await ReopenAsync(connection, channel, cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    total += (await channel.QueueDeclarePassiveAsync(lane, cancellationToken).ConfigureAwait(false)).MessageCount;
+                    long ready = (await channel.QueueDeclarePassiveAsync(lane, cancellationToken).ConfigureAwait(false)).MessageCount;
+                    _owners.LaneSampled(lane, ready);
+                    total += ready;
                 }
                 catch (OperationInterruptedException)
                 {
                     // Removed since it was listed: empty.
+                    _owners.LaneSampled(lane, 0);
                 }
             }
         }

@@ -87,7 +87,7 @@ public sealed class FailoverTests
         var configuration = PipelineConfiguration.For(broker, simulator,
             ("Limits:Default:PermitLimit", "10"),
             ("Limits:Egress:PerDay", perDay.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ("Scheduler:Lanes:Hold", "1"), ("Scheduler:Lanes:PriorityHold", "0"));
+            ("Scheduler:Lanes:Hold", "1"), ("Scheduler:Lanes:PriorityHold", "0"), ("Telemetry:QueueSampleInterval", "00:00:01"));
 
         await using var connection = await broker.ConnectAsync();
         await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
@@ -108,5 +108,17 @@ public sealed class FailoverTests
 
         Assert.InRange(firstOwner, 12, perDay - 1);
         Assert.Equal(perDay, simulator.DeliveredCount);
+
+        // Status counts the lane's mail the first owner moved there, which the second never saw move: the broker's
+        // count of the lane (sampled) and the one message the owner holds.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        long waiting = 0;
+        while (waiting != 50 - perDay && clock.Elapsed < HangGuard)
+        {
+            var snapshot = await StatusReader.LatestSnapshotAsync(connection, QueueNames.DefaultEgress, HangGuard, CancellationToken.None);
+            waiting = snapshot?.Domains.FirstOrDefault(d => d.Domain == "quota.example")?.Waiting ?? 0;
+        }
+
+        Assert.Equal(50 - perDay, waiting);
     }
 }
