@@ -122,26 +122,74 @@ public sealed class SenderCheck(IDnsResolver dns, DkimSigning dkim)
 
     private async Task<SenderCheckResult> DmarcAsync(string domain, bool spfPassed, string? dkimDomain, CancellationToken cancellationToken)
     {
-        // The policy of the From domain, else of its organizational domain (approximated as its last two labels).
-        string organization = OrganizationalDomain(domain);
-        string? record = await TxtAsync($"_dmarc.{domain}", cancellationToken).ConfigureAwait(false)
-            ?? (organization != domain ? await TxtAsync($"_dmarc.{organization}", cancellationToken).ConfigureAwait(false) : null);
-        if (record is null || !record.StartsWith("v=DMARC1", StringComparison.OrdinalIgnoreCase))
+        var records = await DmarcRecordsAsync(domain, cancellationToken).ConfigureAwait(false);
+        if (records.Count == 0)
         {
             return SenderCheckResult.None("no DMARC policy published: receivers apply their own");
         }
 
-        var tags = record.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(t => t.Split('=', 2)).Where(t => t.Length == 2).ToDictionary(t => t[0].ToLowerInvariant(), t => t[1], StringComparer.Ordinal);
+        // The policy is the closest record's: the From domain's own, else its nearest parent's.
+        var tags = records[0].Tags;
         string policy = tags.GetValueOrDefault("p", "none");
         bool strictDkim = tags.GetValueOrDefault("adkim", "r") == "s";
+        string organization = OrganizationalDomain(domain, records);
 
         // Sluice sends with the From address as the envelope sender, so SPF's identity is the From domain itself.
-        bool dkimAligned = dkimDomain is not null && (strictDkim ? dkimDomain == domain : OrganizationalDomain(dkimDomain) == organization);
+        bool dkimAligned = dkimDomain is not null && (strictDkim
+            ? dkimDomain == domain
+            : OrganizationalDomain(dkimDomain, await DmarcRecordsAsync(dkimDomain, cancellationToken).ConfigureAwait(false)) == organization);
         string alignment = $"DKIM {(dkimAligned ? "aligned" : "not aligned")}, SPF {(spfPassed ? "aligned" : "not passing")}";
         return dkimAligned || spfPassed
             ? SenderCheckResult.Pass($"p={policy}; {alignment}")
             : SenderCheckResult.Fail($"p={policy}; {alignment}: receivers will treat this mail by the policy");
+    }
+
+    /// <summary>
+    /// The DMARC records at <paramref name="domain"/> and each of its parents, closest first: the DNS tree walk of DMARCbis,
+    /// which finds the policy and the organizational domain without a public suffix list (at most 8 lookups).
+    /// </summary>
+    private async Task<List<(string Name, Dictionary<string, string> Tags)>> DmarcRecordsAsync(string domain, CancellationToken cancellationToken)
+    {
+        string[] labels = domain.Split('.');
+        var found = new List<(string, Dictionary<string, string>)>();
+        for (int i = Math.Max(0, labels.Length - 8); i < labels.Length - 1; i++)
+        {
+            string name = string.Join('.', labels[i..]);
+            if (await TxtAsync($"_dmarc.{name}", cancellationToken).ConfigureAwait(false) is { } record && record.StartsWith("v=DMARC1", StringComparison.OrdinalIgnoreCase))
+            {
+                found.Add((name, record.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(t => t.Split('=', 2)).Where(t => t.Length == 2)
+                    .ToDictionary(t => t[0].Trim().ToLowerInvariant(), t => t[1].Trim(), StringComparer.Ordinal)));
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// DMARCbis: the closest record that says <c>psd=n</c> names the organizational domain; one that says <c>psd=y</c> (a public
+    /// suffix) makes it the name one label below; otherwise it is the highest name with a record, or the domain itself.
+    /// </summary>
+    private static string OrganizationalDomain(string domain, List<(string Name, Dictionary<string, string> Tags)> records)
+    {
+        string? highest = null;
+        foreach (var (name, tags) in records)
+        {
+            switch (tags.GetValueOrDefault("psd"))
+            {
+                case "n":
+                    return name;
+                case "y":
+                    string[] labels = domain.Split('.');
+                    int suffixLabels = name.Split('.').Length;
+                    return labels.Length > suffixLabels ? string.Join('.', labels[^(suffixLabels + 1)..]) : domain;
+                default:
+                    highest = name;
+                    break;
+            }
+        }
+
+        return highest ?? domain;
     }
 
     /// <summary>The first TXT record at <paramref name="name"/> (null: none); <see cref="DnsTroubleException"/> when DNS did not answer.</summary>
@@ -164,11 +212,6 @@ public sealed class SenderCheck(IDnsResolver dns, DkimSigning dkim)
     /// <summary>A lookup got no answer at all: the check says nothing about the domain.</summary>
     private sealed class DnsTroubleException(string message, Exception inner) : Exception(message, inner);
 
-    private static string OrganizationalDomain(string domain)
-    {
-        var labels = domain.Split('.');
-        return labels.Length <= 2 ? domain : string.Join('.', labels[^2..]);
-    }
 
     /// <summary>The one key found in DNS, for the probe's verification.</summary>
     private sealed class PublishedKey(string txt) : DkimPublicKeyLocatorBase

@@ -69,6 +69,46 @@ public sealed class CheckSenderTests
     }
 
     [Fact]
+    public async Task Dmarc_finds_the_policy_by_walking_up_the_tree_and_a_strict_policy_fails_a_parents_signature()
+    {
+        using var acme = RSA.Create(2048);
+        using var strict = RSA.Create(2048);
+        var txt = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            // Under a two-label public suffix: the policy is acme.co.test's, not the suffix's (which says psd=y).
+            ["mail.acme.co.test"] = "v=spf1 ip4:203.0.113.7 -all",
+            ["s1._domainkey.acme.co.test"] = DkimRecords.Rsa(acme),
+            ["_dmarc.acme.co.test"] = "v=DMARC1; p=reject",
+            ["_dmarc.co.test"] = "v=DMARC1; p=none; psd=y",
+
+            // Signed by the parent's key, SPF not passing, and a policy that wants the From domain itself in d=.
+            ["news.strict.example"] = "v=spf1 -all",
+            ["s3._domainkey.strict.example"] = DkimRecords.Rsa(strict),
+            ["_dmarc.strict.example"] = "v=DMARC1; p=reject; adkim=s",
+        };
+        using var dns = SimulatedDns.Start(new DnsOptions { Port = 0, Txt = new(txt, StringComparer.OrdinalIgnoreCase) });
+        var configuration = new List<KeyValuePair<string, string?>>
+        {
+            new("Providers:Dns:Servers:0", $"127.0.0.1:{dns.Port.ToString(CultureInfo.InvariantCulture)}"),
+            new("Smtp:SendingAddresses:0", "203.0.113.7"),
+            new("Dkim:Keys:0:Domain", "acme.co.test"), new("Dkim:Keys:0:Selector", "s1"), new("Dkim:Keys:0:PrivateKey", acme.ExportRSAPrivateKeyPem()),
+            new("Dkim:Keys:1:Domain", "strict.example"), new("Dkim:Keys:1:Selector", "s3"), new("Dkim:Keys:1:PrivateKey", strict.ExportRSAPrivateKeyPem()),
+        };
+
+        var walked = await SluiceCli.RunAsync(configuration, "check-sender", "mail.acme.co.test", "--json");
+        Assert.True(walked.ExitCode == 0, walked.Output + walked.Error);
+        using (var report = JsonDocument.Parse(walked.Output))
+        {
+            Assert.StartsWith("p=reject; DKIM aligned", report.RootElement.GetProperty("dmarc").GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        var misaligned = await SluiceCli.RunAsync(configuration, "check-sender", "news.strict.example");
+        Assert.Equal(4, misaligned.ExitCode);
+        Assert.Matches(@"DKIM\s+pass", misaligned.Output);
+        Assert.Matches(@"DMARC\s+fail\s+p=reject; DKIM not aligned, SPF not passing", misaligned.Output);
+    }
+
+    [Fact]
     public async Task A_name_server_that_does_not_answer_is_not_a_failing_domain()
     {
         using var dns = SimulatedDns.Start(new DnsOptions { Port = 0, Silent = true });
