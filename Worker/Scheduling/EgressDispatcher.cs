@@ -214,7 +214,7 @@ public sealed partial class EgressDispatcher(
         fallback,
         Rerouted: work.Rerouted,
         PartitionSuspendedUntil: planner.SuspendedUntil(envelope.Partition),
-        SenderHeld: services.Senders?.HeldBecause(EmailAddressNormalizer.DomainOf(envelope.Mail.From.Address)));
+        SenderHeld: services.Senders?.HeldBecause(EmailAddressNormalizer.DomainOf(envelope.Mail.From.Address), egress));
 
     /// <summary>Settles the message as decided without a send: parked, split, or round the tiers (to a reserved slot of the level that refused).</summary>
     private Task CarryOutAsync(EgressWork work, EgressEnvelope envelope, Decision decision, Admission.RateLimited? limited) => decision switch

@@ -2,24 +2,28 @@ using System.Collections.Concurrent;
 
 namespace Sluice.Worker.Signing;
 
-/// <summary>The latest preflight result of each sender domain, and whether its mail is held.</summary>
+/// <summary>The latest preflight result of each sender domain on each egress its mail may take, and whether its mail is held.</summary>
 public sealed class SenderAuthState
 {
-    private readonly ConcurrentDictionary<string, SenderReport> _reports = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<(string Egress, string Domain), SenderReport> _reports = new();
 
     /// <summary>When true, a domain that fails holds its mail (<see cref="PreflightPolicy.Hold"/>).</summary>
     public bool Holding { get; set; }
 
-    public IReadOnlyCollection<SenderReport> Reports => [.. _reports.Values.OrderBy(r => r.Domain, StringComparer.Ordinal)];
+    public IReadOnlyCollection<SenderReport> Reports =>
+        [.. _reports.Values.OrderBy(r => r.Domain, StringComparer.Ordinal).ThenBy(r => r.Egress, StringComparer.Ordinal)];
 
     public void Record(SenderReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        _reports[report.Domain] = report;
+        _reports[(report.Egress, report.Domain.ToLowerInvariant())] = report;
     }
 
-    /// <summary>Why mail from <paramref name="fromDomain"/> is held (its own or a parent domain's failed preflight); null: it is not.</summary>
-    public string? HeldBecause(string fromDomain)
+    /// <summary>
+    /// Why mail from <paramref name="fromDomain"/> is held on <paramref name="egress"/> (its own or a parent domain's failed
+    /// preflight against that egress's sending addresses); null: it is not.
+    /// </summary>
+    public string? HeldBecause(string fromDomain, string egress)
     {
         if (!Holding || _reports.IsEmpty)
         {
@@ -28,9 +32,9 @@ public sealed class SenderAuthState
 
         for (string domain = fromDomain.ToLowerInvariant(); domain.Contains('.', StringComparison.Ordinal); domain = domain[(domain.IndexOf('.', StringComparison.Ordinal) + 1)..])
         {
-            if (_reports.TryGetValue(domain, out var report))
+            if (_reports.TryGetValue((egress, domain), out var report))
             {
-                return report.Ok ? null : $"sender {domain} fails its preflight ({Failing(report)})";
+                return report.Ok ? null : $"sender {domain} fails its preflight on egress {egress} ({Failing(report)})";
             }
         }
 

@@ -34,19 +34,18 @@ internal sealed partial class SenderPreflight(
         }
 
         state.Holding = options.Value.Policy == PreflightPolicy.Hold;
-        string egress = routing.Value.EffectiveDefault;
-        var addresses = egresses.Smtp(egress).EffectiveSendingAddresses;
+        var routes = domains.SelectMany(d => EgressesOf(d).Select(e => (Domain: d, Egress: e))).ToList();
         var check = new SenderCheck(SenderCheck.Resolver(providers.Value.Dns), dkim);
         using var timer = new PeriodicTimer(options.Value.Interval, time);
         try
         {
             do
             {
-                foreach (string domain in domains)
+                foreach (var (domain, egress) in routes)
                 {
                     try
                     {
-                        var report = await check.CheckAsync(domain, egress, addresses, stoppingToken).ConfigureAwait(false);
+                        var report = await check.CheckAsync(domain, egress, egresses.Smtp(egress).EffectiveSendingAddresses, stoppingToken).ConfigureAwait(false);
                         if (report.Inconclusive)
                         {
                             // DNS trouble is not the domain's failure (under Hold it would stop good mail): the last result stands.
@@ -54,15 +53,15 @@ internal sealed partial class SenderPreflight(
                             continue;
                         }
 
-                        var before = state.Reports.FirstOrDefault(r => r.Domain == report.Domain);
+                        var before = state.Reports.FirstOrDefault(r => r.Domain == report.Domain && r.Egress == egress);
                         state.Record(report);
                         if (!report.Ok && before?.Ok != false)
                         {
-                            LogFailing(domain, SenderAuthState.Failing(report), options.Value.Policy == PreflightPolicy.Hold ? "its mail waits" : "its mail is sent anyway");
+                            LogFailing(domain, egress, SenderAuthState.Failing(report), options.Value.Policy == PreflightPolicy.Hold ? "its mail waits" : "its mail is sent anyway");
                         }
                         else if (report.Ok && before?.Ok == false)
                         {
-                            LogPassing(domain);
+                            LogPassing(domain, egress);
                         }
                     }
                     catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
@@ -80,11 +79,26 @@ internal sealed partial class SenderPreflight(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Sender {Domain} fails its preflight ({Failing}); {Consequence}. `sluice check-sender {Domain}` shows why.")]
-    private partial void LogFailing(string domain, string failing, string consequence);
+    /// <summary>
+    /// The egresses a domain's mail may take, each checked against its own sending addresses: the routing rules that
+    /// name the domain (or a parent) or a tenant that sends from it, and the default route. (A producer's own <c>egress</c>
+    /// field can name any egress; those routes are not guessed.)
+    /// </summary>
+    private IReadOnlyList<string> EgressesOf(string domain)
+    {
+        var tenants = senders.Value.Tenants.Where(t => t.Value.Any(d => DomainNames.IsWithin(domain, d.Trim().ToLowerInvariant()))).Select(t => t.Key).ToHashSet(StringComparer.Ordinal);
+        return [.. routing.Value.Rules
+            .Where(r => (r.SenderDomain is { } sender && DomainNames.IsWithin(domain, sender.Trim().TrimStart('*', '.').ToLowerInvariant())) || (r.Tenant is { } tenant && tenants.Contains(tenant)))
+            .Select(r => r.Egress)
+            .Append(routing.Value.EffectiveDefault)
+            .Distinct(StringComparer.Ordinal)];
+    }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sender {Domain} passes its preflight again.")]
-    private partial void LogPassing(string domain);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sender {Domain} fails its preflight on egress {Egress} ({Failing}); {Consequence}. `sluice check-sender {Domain} --egress {Egress}` shows why.")]
+    private partial void LogFailing(string domain, string egress, string failing, string consequence);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sender {Domain} passes its preflight on egress {Egress} again.")]
+    private partial void LogPassing(string domain, string egress);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sender {Domain}: the preflight could not run ({Error}: {Message}); the last result stands.")]
     private partial void LogCheckFailed(string domain, string error, string message);

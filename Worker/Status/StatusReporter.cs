@@ -91,7 +91,7 @@ internal sealed class StatusReporter(
         return new EgressSnapshot(egress, Owner, now, closed > now ? closed : null, breaker.SuspendedUntil, domains, limiters.WarmUp.Factor(), gate.Fault, takeover,
             services.Pauses.Paused,
             services.Senders is { } senders
-                ? [.. senders.Reports.Select(r => new SenderStatus(r.Domain, r.Ok, Signing.SenderAuthState.Failing(r), !r.Ok && senders.Holding))]
+                ? [.. senders.Reports.Where(r => r.Egress == egress).Select(r => new SenderStatus(r.Domain, r.Ok, Signing.SenderAuthState.Failing(r), !r.Ok && senders.Holding))]
                 : null);
     }
 }

@@ -44,8 +44,8 @@ public sealed class SchedulerTelemetry
             "How long ago the oldest message of a partition waiting in its lane or the tiers was accepted (0: none waits).");
         meter.CreateObservableGauge("sluice.sender.auth", () => senders.Reports.SelectMany(r => new[] { ("spf", r.Spf), ("dkim", r.Dkim), ("dmarc", r.Dmarc) }
             .Select(c => new Measurement<int>(c.Item2.Status switch { "pass" => 1, "fail" => 0, _ => -1 },
-                new KeyValuePair<string, object?>("domain", r.Domain), new KeyValuePair<string, object?>("check", c.Item1)))),
-            "1", "The sender preflight per configured sender domain and check: 1 pass, 0 fail, -1 nothing to check.");
+                new KeyValuePair<string, object?>("domain", r.Domain), new KeyValuePair<string, object?>("check", c.Item1), new KeyValuePair<string, object?>("egress", r.Egress)))),
+            "1", "The sender preflight per configured sender domain, egress its mail may take and check: 1 pass, 0 fail, -1 nothing to check.");
         meter.CreateObservableGauge("sluice.egress.warmup", () => Egresses(s => s.WarmUp), "1", "The fraction of every limit the warm-up ramp allows now.");
         meter.CreateObservableGauge("sluice.egress.suspended", () => Egresses(s => s.SuspendedUntil is null ? 0 : 1), "1", "1 while a ban suspends the egress.");
         meter.CreateObservableGauge("sluice.egress.drain_eta", () => Egresses(DrainEta), "s", "Time to send what waits in the tiers at the rates allowed now (the slowest partition).");

@@ -31,7 +31,12 @@ public sealed partial class ScrapeTests
             Rules = [new DomainRule { Pattern = "*", UnknownUsers = ["nobody"] }],
         });
         int port = ReceivingSimulator.FreeLoopbackPort();
+
+        // One sender domain for the preflight to check (its SPF does not authorise the relay: a failing check is exported too).
+        using var dns = SimulatedDns.Start(new DnsOptions { Port = 0, Txt = { ["scrape-sender.example"] = "v=spf1 -all" } });
         await using var worker = await InProcessWorker.StartAsync(PipelineConfiguration.For(broker, simulator,
+            ("Senders:Tenants:scrape:0", "scrape-sender.example"),
+            ("Providers:Dns:Servers:0", $"127.0.0.1:{dns.Port.ToString(CultureInfo.InvariantCulture)}"),
             ("Telemetry:Port", port.ToString(CultureInfo.InvariantCulture)),
             ("Telemetry:QueueSampleInterval", "00:00:01"),
             ("Scheduler:StatusInterval", "00:00:00.200")));
@@ -57,7 +62,8 @@ public sealed partial class ScrapeTests
         for (var deadline = DateTime.UtcNow + HangGuard; DateTime.UtcNow < deadline;)
         {
             scrape = await http.GetStringAsync("metrics");
-            if (scrape.Contains("domain=\"scrape-a.example\",egress=\"default\",outcome=\"failed\"", StringComparison.Ordinal) && scrape.Contains("sluice_queue_depth", StringComparison.Ordinal))
+            if (scrape.Contains("domain=\"scrape-a.example\",egress=\"default\",outcome=\"failed\"", StringComparison.Ordinal) && scrape.Contains("sluice_queue_depth", StringComparison.Ordinal)
+                && scrape.Contains("sluice_sender_auth", StringComparison.Ordinal))
             {
                 break;
             }
