@@ -83,6 +83,21 @@ public sealed class DkimSigningTests
     }
 
     [Fact]
+    public void An_rsa_key_under_1024_bits_stops_the_start_and_2048_bits_do_not()
+    {
+        using var small = RSA.Create(512);
+        using var fine = RSA.Create(2048);
+        var result = new DkimKeysValidator().Validate(null, new DkimOptions
+        {
+            Keys = [new DkimKeyOptions { Domain = "acme.example", Selector = "s1", PrivateKey = small.ExportRSAPrivateKeyPem() }],
+            Relay = new DkimKeyOptions { Domain = "relay.example", Selector = "r1", PrivateKey = fine.ExportRSAPrivateKeyPem() },
+        });
+        Assert.True(result.Failed);
+        Assert.Contains("Dkim:Keys:0 (s1._domainkey.acme.example): the RSA key has 512 bits", result.FailureMessage, StringComparison.Ordinal);
+        Assert.DoesNotContain("Dkim:Relay", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_signing_domain_is_the_from_domain_or_its_closest_parent_with_a_key()
     {
         using var parent = RSA.Create(2048);
