@@ -85,6 +85,7 @@ internal sealed partial class EgressSession(
         var status = new StatusReporter(egress, services, limits.Value, planner, limiters, gate, breaker, backlog, activity, publisher, scheduler.Value.StatusInterval, takeover, lanes.Waiting);
         var reporter = status.RunAsync(reporting.Token);
         using var gauges = services.Scheduling.Own(egress, status.Snapshot, lanes.Queues);
+        services.Delivery.Owning(egress);
         var senders = Enumerable.Range(0, smtp.Value.Connections)
             .Select(_ => SendLoopAsync(work.Reader, dispatcher, publisher, stoppingToken))
             .ToList();

@@ -57,6 +57,13 @@ public sealed class DeliveryTelemetry
             new KeyValuePair<string, object?>("egress", egress), new KeyValuePair<string, object?>("result", connectionFailed ? "connection_failure" : "completed"));
     }
 
+    /// <summary>
+    /// An egress's owner starts: its smarthost failure series starts at 0, so <c>increase()</c> sees the first failure
+    /// and an alert can tell "no failures" from "no data".
+    /// </summary>
+    public void Owning(string egress) =>
+        _smarthostFailures.Add(0, new KeyValuePair<string, object?>("egress", egress), new KeyValuePair<string, object?>("kind", "connect"));
+
     /// <summary>The smarthost failed (the egress backs off); <paramref name="kind"/> is one of a few fixed words.</summary>
     public void SmarthostFailed(string egress, string kind) =>
         _smarthostFailures.Add(1, new KeyValuePair<string, object?>("egress", egress), new KeyValuePair<string, object?>("kind", kind));
