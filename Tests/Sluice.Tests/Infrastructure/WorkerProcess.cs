@@ -71,6 +71,9 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The process id (status snapshots name their owner as <c>HOST/PID</c>).</summary>
+    public int Id => _process.Id;
+
     /// <summary>SIGKILL: no shutdown code runs, as when a node dies.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
 

@@ -40,6 +40,60 @@ public sealed class OwnershipSpreadTests
         Assert.Equal(Egresses.Length, RecordAnalysis.Deliveries(simulator.Records).Count);
     }
 
+    [Fact]
+    public async Task When_one_of_two_workers_is_killed_the_other_takes_its_egresses_over_from_the_journal_and_sends_each_once()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+        await using var simulator = ReceivingSimulator.Start(new SimulatorOptions { Port = 0 });
+        var configuration = PipelineConfiguration.For(broker, simulator,
+            [.. Egresses.Select((e, i) => ($"Topology:Egresses:{i}", e)), ("Scheduler:HandOverAfter", "00:00:00.500"), ("Scheduler:StatusInterval", "00:00:00.200"),
+             ("Logging:LogLevel:Sluice.Worker.Scheduling", "Information")]);
+        await using var connection = await broker.ConnectAsync();
+        await using var first = WorkerProcess.Start(configuration);
+        await using var second = WorkerProcess.Start(configuration);
+        await first.WaitForOutputAsync("now owns egress", HangGuard); // the topology (and its status queues) exists
+        await WaitForOwnerPidsAsync(connection, owners => owners.Count(o => o == first.Id) == 2 && owners.Count(o => o == second.Id) == 2);
+
+        // SIGKILL: no hand-over, no goodbye; the broker drops the dead worker's leases and roster seat at once.
+        first.Kill();
+        await WaitForOwnerPidsAsync(connection, owners => owners.All(o => o == second.Id));
+
+        await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
+        foreach (string egress in Egresses)
+        {
+            await publisher.PublishAsync(SampleMail.To($"after@{egress}.example") with { Egress = egress });
+        }
+
+        await simulator.WaitUntilAsync(s => s.DeliveredCount == Egresses.Length, HangGuard);
+        Assert.All(RecordAnalysis.Deliveries(simulator.Records), d => Assert.Equal(1, d.Value));
+    }
+
+    /// <summary>
+    /// Reads each egress's next status snapshot (an owner writes one every interval: the snapshot is the event) until the
+    /// owners' process ids, one per egress, satisfy <paramref name="condition"/>.
+    /// </summary>
+    private static async Task WaitForOwnerPidsAsync(RabbitMQ.Client.IConnection connection, Func<int[], bool> condition)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int[] owners = [];
+        while (clock.Elapsed < HangGuard)
+        {
+            var snapshots = new List<Sluice.Worker.Status.EgressSnapshot?>();
+            foreach (string egress in Egresses)
+            {
+                snapshots.Add(await Sluice.Worker.Status.StatusReader.LatestSnapshotAsync(connection, egress, HangGuard, CancellationToken.None));
+            }
+
+            owners = [.. snapshots.Select(s => s is null ? 0 : int.Parse(s.Owner[(s.Owner.LastIndexOf('/') + 1)..], System.Globalization.CultureInfo.InvariantCulture))];
+            if (condition(owners))
+            {
+                return;
+            }
+        }
+
+        Assert.Fail("owners never satisfied the condition; last: " + string.Join(", ", owners));
+    }
+
     /// <summary>Waits until the number of egresses each worker owns satisfies <paramref name="condition"/> (an ownership change is the event).</summary>
     private static async Task WaitForOwnersAsync(InProcessWorker[] workers, Func<int[], bool> condition)
     {
