@@ -42,7 +42,7 @@ internal sealed class QueueDepthSampler : BackgroundService
         _topology = topology.Value;
         _options = options.Value;
         _logger = logger;
-        meterFactory.Create(MeterName).CreateObservableGauge("sluice.queue.depth", () => _depths.Select(d => new Measurement<long>(d.Value,
+        meterFactory.Create(MeterName).CreateObservableGauge("sluice.queue.depth", () => _depths.Where(d => StillOwned(d.Key)).Select(d => new Measurement<long>(d.Value,
             new KeyValuePair<string, object?>("queue", d.Key.Kind),
             new KeyValuePair<string, object?>("egress", d.Key.Egress),
             new KeyValuePair<string, object?>("tier", d.Key.Tier))), "{message}", "Messages ready in each mail queue (not those a consumer holds), sampled from the broker.");
@@ -126,6 +126,14 @@ internal sealed class QueueDepthSampler : BackgroundService
 
         return await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// A sampled series is exported only while this worker still owns what it belongs to: an egress handed over since the
+    /// last sample would otherwise be exported by two workers until the next one.
+    /// </summary>
+    private bool StillOwned(QueueTag tag) => tag.Egress.Length > 0
+        ? _owners.Owns(tag.Egress)
+        : _topology.EffectiveEgresses is [var first, ..] && _owners.Owns(first);
 
     private IEnumerable<(string Queue, QueueTag Tag)> Queues()
     {
