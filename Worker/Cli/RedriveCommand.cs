@@ -17,9 +17,15 @@ internal static class RedriveCommand
         var limit = new Option<int?>("--limit") { Description = "Move at most this many." };
         var rate = new Option<int?>("--rate") { Description = "Move at most this many per second, so a re-drive is not a new stampede." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Count what would move; change nothing." };
+        var notAfter = new Option<DateTimeOffset?>("--not-after")
+        {
+            Description = "Give the moved messages a new notAfter: an age from now (2h, 1d) or a time (ISO 8601). For mail held because it passed its own.",
+            CustomParser = result => MomentArgument.Parse(result, ahead: true),
+        };
+        var egress = new Option<string?>("--egress") { Description = "Send the moved messages by this egress instead (a name in Topology:Egresses)." };
         var command = new Command("redrive", "Move held mail that matches back into intake (publish with confirm, then ack; the rest stays, in order).")
         {
-            from, limit, rate, dryRun,
+            from, limit, rate, dryRun, notAfter, egress,
         };
         foreach (var option in filters.All)
         {
@@ -28,12 +34,21 @@ internal static class RedriveCommand
 
         command.SetAction((parse, ct) => HostedCommand.RunAsync(context, async (services, token) =>
         {
+            var egresses = services.GetRequiredService<IOptions<Topology.TopologyOptions>>().Value.EffectiveEgresses;
+            if (parse.GetValue(egress) is { } chosen && !egresses.Contains(chosen, StringComparer.Ordinal))
+            {
+                await context.Error.WriteLineAsync($"sluice: --egress '{chosen}' is no such egress (Topology:Egresses is {string.Join(", ", egresses)}).").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
             var request = new RedriveRequest(
                 parse.GetRequiredValue(from),
                 filters.Read(parse),
                 parse.GetValue(limit),
                 parse.GetValue(rate),
-                parse.GetValue(dryRun));
+                parse.GetValue(dryRun),
+                parse.GetValue(notAfter),
+                parse.GetValue(egress));
             await using var connection = await services.GetRequiredService<BrokerConnector>().ConnectAsync("redrive", token).ConfigureAwait(false);
             var redriver = new Redriver(connection, services.GetRequiredService<IOptions<BrokerOptions>>().Value.PublishTimeout);
             var summary = await redriver.RedriveAsync(request, p => context.Error.Write(

@@ -1,3 +1,4 @@
+using Sluice.Contracts;
 using System.Threading.RateLimiting;
 using RabbitMQ.Client;
 using Sluice.Worker.Delivery;
@@ -33,7 +34,8 @@ public sealed class Redriver(IConnection connection, TimeSpan publishTimeout)
         await HoldingQueueReader.WalkAsync(channel, HoldingAreaNames.Of(request.From), async message =>
         {
             scanned++;
-            bool move = request.Filter.Matches(message) && (request.Limit is null || matched < request.Limit);
+            var body = Rewritten(message.Body, request);
+            bool move = body is not null && request.Filter.Matches(message) && (request.Limit is null || matched < request.Limit);
             if (move)
             {
                 matched++;
@@ -44,7 +46,7 @@ public sealed class Redriver(IConnection connection, TimeSpan publishTimeout)
                         using var lease = await pace.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
                     }
 
-                    await publisher.PublishAsync(QueueNames.Intake, message.Body, ForIntake(message), cancellationToken).ConfigureAwait(false);
+                    await publisher.PublishAsync(QueueNames.Intake, body!.Value, ForIntake(message), cancellationToken).ConfigureAwait(false);
                     await channel.BasicAckAsync(message.DeliveryTag, multiple: false, cancellationToken).ConfigureAwait(false);
                     moved++;
                 }
@@ -64,6 +66,28 @@ public sealed class Redriver(IConnection connection, TimeSpan publishTimeout)
         return summary;
     }
 
+    /// <summary>
+    /// The body to re-drive: as held, or with the operator's overrides (<c>--not-after</c>, <c>--egress</c>) written into the
+    /// contract JSON. Null when overrides are asked for and the body is not contract JSON (invalid input stays where it is).
+    /// </summary>
+    private static ReadOnlyMemory<byte>? Rewritten(ReadOnlyMemory<byte> body, RedriveRequest request)
+    {
+        if (request.NotAfter is null && request.Egress is null)
+        {
+            return body;
+        }
+
+        try
+        {
+            var mail = OutboundMailJson.Deserialize(body.Span);
+            return OutboundMailJson.Serialize(mail with { NotAfter = request.NotAfter ?? mail.NotAfter, Egress = request.Egress ?? mail.Egress });
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The held message's identity and recipients, without its failure state, with one more redrive counted.</summary>
     private static BasicProperties ForIntake(HeldMessage message) => NextHop.From(message.Properties,
     [
@@ -80,8 +104,16 @@ public sealed class Redriver(IConnection connection, TimeSpan publishTimeout)
     ]);
 }
 
-/// <summary>What to re-drive.</summary>
-public sealed record RedriveRequest(HoldingArea From, HeldMessageFilter Filter, int? Limit = null, int? PerSecond = null, bool DryRun = false);
+/// <summary>Which held messages to move back into intake, how fast, and what to change on the way.</summary>
+/// <param name="From">The holding queue.</param>
+/// <param name="Filter">Which of its messages.</param>
+/// <param name="Limit">At most this many.</param>
+/// <param name="PerSecond">At most this many a second.</param>
+/// <param name="DryRun">Count only.</param>
+/// <param name="NotAfter">Overrides the messages' <c>notAfter</c> (a message held because it passed it would only be held again).</param>
+/// <param name="Egress">Overrides the messages' <c>egress</c> (another route).</param>
+public sealed record RedriveRequest(
+    HoldingArea From, HeldMessageFilter Filter, int? Limit = null, int? PerSecond = null, bool DryRun = false, DateTimeOffset? NotAfter = null, string? Egress = null);
 
 /// <summary>Messages looked at, matching the filter (within the limit), and moved.</summary>
 public sealed record RedriveSummary(int Scanned, int Matched, int Moved);

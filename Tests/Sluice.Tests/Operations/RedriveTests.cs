@@ -92,6 +92,27 @@ public sealed class RedriveTests
     }
 
     [Fact]
+    public async Task Redrive_can_give_moved_mail_a_new_not_after_and_another_egress_and_refuses_an_unknown_one()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+        await using var connection = await broker.ConnectWithTopologyAsync();
+        var ids = await HeldMail.SeedAsync(connection, QueueNames.Parked, [("a.example", FailureReasons.Expired), ("b.example", FailureReasons.RetryBudgetSpent)]);
+        var configuration = broker.Configuration.Append(new("Topology:Egresses:0", "default")).Append(new("Topology:Egresses:1", "backup")).ToList();
+
+        var unknown = await SluiceCli.RunAsync(configuration, "redrive", "--from", "parked", "--egress", "nosuch");
+        var run = await SluiceCli.RunAsync(configuration, "redrive", "--from", "parked", "--reason", FailureReasons.Expired, "--not-after", "2h", "--egress", "backup");
+
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("'nosuch' is no such egress", unknown.Error, StringComparison.Ordinal);
+        Assert.True(run.ExitCode == 0, run.Error);
+        var moved = Assert.Single(await QueueReader.TakeAsync(connection, QueueNames.Intake, 1, HangGuard));
+        var mail = Sluice.Contracts.OutboundMailJson.Deserialize(moved.Body.Span);
+        Assert.Equal((ids[0], "backup"), (mail.Id, mail.Egress));
+        Assert.InRange(mail.NotAfter!.Value, DateTimeOffset.UtcNow + TimeSpan.FromHours(1.9), DateTimeOffset.UtcNow + TimeSpan.FromHours(2.1));
+        Assert.Equal(1u, await QueueReader.CountAsync(connection, QueueNames.Parked));
+    }
+
+    [Fact]
     public async Task A_redrive_cut_off_midway_loses_nothing()
     {
         await using var broker = await TestBroker.CreateAsync();
