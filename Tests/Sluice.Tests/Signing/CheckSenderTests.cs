@@ -33,13 +33,7 @@ public sealed class CheckSenderTests
         }
 
         using var dns = SimulatedDns.Start(new DnsOptions { Port = 0, Txt = new(txt, StringComparer.OrdinalIgnoreCase) });
-        var configuration = new List<KeyValuePair<string, string?>>
-        {
-            new("Providers:Dns:Servers:0", $"127.0.0.1:{dns.Port.ToString(CultureInfo.InvariantCulture)}"),
-            new("Smtp:SendingAddresses:0", "203.0.113.7"),
-            new("Dkim:Keys:0:Domain", "good.example"), new("Dkim:Keys:0:Selector", "s1"), new("Dkim:Keys:0:PrivateKey", good.ExportRSAPrivateKeyPem()),
-            new("Dkim:Keys:1:Domain", "bad.example"), new("Dkim:Keys:1:Selector", "s2"), new("Dkim:Keys:1:PrivateKey", bad.ExportRSAPrivateKeyPem()),
-        };
+        var configuration = Configuration(dns, ("good.example", "s1", good), ("bad.example", "s2", bad));
 
         var ok = await SluiceCli.RunAsync(configuration, "check-sender", "good.example", "--json");
         Assert.True(ok.ExitCode == 0, ok.Output + ok.Error);
@@ -87,13 +81,7 @@ public sealed class CheckSenderTests
             ["_dmarc.strict.example"] = "v=DMARC1; p=reject; adkim=s",
         };
         using var dns = SimulatedDns.Start(new DnsOptions { Port = 0, Txt = new(txt, StringComparer.OrdinalIgnoreCase) });
-        var configuration = new List<KeyValuePair<string, string?>>
-        {
-            new("Providers:Dns:Servers:0", $"127.0.0.1:{dns.Port.ToString(CultureInfo.InvariantCulture)}"),
-            new("Smtp:SendingAddresses:0", "203.0.113.7"),
-            new("Dkim:Keys:0:Domain", "acme.co.test"), new("Dkim:Keys:0:Selector", "s1"), new("Dkim:Keys:0:PrivateKey", acme.ExportRSAPrivateKeyPem()),
-            new("Dkim:Keys:1:Domain", "strict.example"), new("Dkim:Keys:1:Selector", "s3"), new("Dkim:Keys:1:PrivateKey", strict.ExportRSAPrivateKeyPem()),
-        };
+        var configuration = Configuration(dns, ("acme.co.test", "s1", acme), ("strict.example", "s3", strict));
 
         var walked = await SluiceCli.RunAsync(configuration, "check-sender", "mail.acme.co.test", "--json");
         Assert.True(walked.ExitCode == 0, walked.Output + walked.Error);
@@ -122,4 +110,15 @@ public sealed class CheckSenderTests
         Assert.Equal(1, run.ExitCode);
         Assert.Matches(@"SPF\s+error\s+203\.0\.113\.7: temperror", run.Output);
     }
+
+    /// <summary>check-sender's configuration: the simulator's DNS, the relay's sending address 203.0.113.7 and the keys held.</summary>
+    private static List<KeyValuePair<string, string?>> Configuration(SimulatedDns dns, params (string Domain, string Selector, RSA Key)[] keys) =>
+    [
+        new("Providers:Dns:Servers:0", $"127.0.0.1:{dns.Port.ToString(CultureInfo.InvariantCulture)}"),
+        new("Smtp:SendingAddresses:0", "203.0.113.7"),
+        .. keys.SelectMany((k, i) => new KeyValuePair<string, string?>[]
+        {
+            new($"Dkim:Keys:{i}:Domain", k.Domain), new($"Dkim:Keys:{i}:Selector", k.Selector), new($"Dkim:Keys:{i}:PrivateKey", k.Key.ExportRSAPrivateKeyPem()),
+        }),
+    ];
 }
