@@ -41,22 +41,8 @@ internal static class PauseCommand
 
         command.SetAction((parse, ct) => HostedCommand.RunAsync(context, async (services, token) =>
         {
-            ControlTarget parsed;
-            var egresses = services.GetRequiredService<IOptions<TopologyOptions>>().Value.EffectiveEgresses;
-            try
+            if (await TargetAsync(context, services, parse.GetRequiredValue(target)).ConfigureAwait(false) is not { } parsed)
             {
-                parsed = ControlTarget.Parse(parse.GetRequiredValue(target), egresses);
-            }
-            catch (FormatException e)
-            {
-                await context.Error.WriteLineAsync($"sluice: {e.Message}").ConfigureAwait(false);
-                return ExitCodes.InvalidInput;
-            }
-
-            var providers = services.GetRequiredService<IConfiguration>().GetSection($"{ProviderOptions.SectionName}:{nameof(ProviderOptions.Known)}").GetChildren().Select(c => c.Key).ToList();
-            if (parsed.Problem(egresses, providers) is { } problem)
-            {
-                await context.Error.WriteLineAsync($"sluice: {problem}").ConfigureAwait(false);
                 return ExitCodes.InvalidInput;
             }
 
@@ -70,5 +56,61 @@ internal static class PauseCommand
             return ExitCodes.Ok;
         }, ct));
         return command;
+    }
+
+    /// <summary><c>sluice retry-now TARGET</c>: a partition's throttle cool-down ends now on its owner.</summary>
+    public static Command CreateRetryNow(CliContext context)
+    {
+        var target = new Argument<string>("target") { Description = "provider:NAME or domain:NAME (a bare name: a domain if it has a dot, else a provider)." };
+        var command = new Command("retry-now", "End a partition's throttle cool-down now: mail waiting in its lane is tried at once. "
+            + "Mail in the delay tiers keeps its time, and a ban is lifted by resume.")
+        {
+            target,
+        };
+        command.SetAction((parse, ct) => HostedCommand.RunAsync(context, async (services, token) =>
+        {
+            if (await TargetAsync(context, services, parse.GetRequiredValue(target)).ConfigureAwait(false) is not { } parsed)
+            {
+                return ExitCodes.InvalidInput;
+            }
+
+            if (parsed.Kind is not (ControlTargetKind.Provider or ControlTargetKind.Domain))
+            {
+                await context.Error.WriteLineAsync($"sluice: retry-now takes a partition (provider:NAME or domain:NAME), not {parsed}.").ConfigureAwait(false);
+                return ExitCodes.InvalidInput;
+            }
+
+            await using var connection = await services.GetRequiredService<BrokerConnector>().ConnectAsync(command.Name, token).ConfigureAwait(false);
+            await ControlLog.AppendAsync(connection, new ControlEvent(parsed.ToString(), Paused: false, DateTimeOffset.UtcNow,
+                $"{Environment.UserName}@{Environment.MachineName}", RetryNow: true), token).ConfigureAwait(false);
+            await context.Out.WriteLineAsync($"Asked the owner to retry {parsed} now: its throttle cool-down ends within 2 s.").ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+
+    /// <summary>The target as given, or null (with one line on why) when it names nothing this deployment has.</summary>
+    private static async Task<ControlTarget?> TargetAsync(CliContext context, IServiceProvider services, string given)
+    {
+        ControlTarget parsed;
+        var egresses = services.GetRequiredService<IOptions<TopologyOptions>>().Value.EffectiveEgresses;
+        try
+        {
+            parsed = ControlTarget.Parse(given, egresses);
+        }
+        catch (FormatException e)
+        {
+            await context.Error.WriteLineAsync($"sluice: {e.Message}").ConfigureAwait(false);
+            return null;
+        }
+
+        var providers = services.GetRequiredService<IConfiguration>().GetSection($"{ProviderOptions.SectionName}:{nameof(ProviderOptions.Known)}").GetChildren().Select(c => c.Key).ToList();
+        if (parsed.Problem(egresses, providers) is { } problem)
+        {
+            await context.Error.WriteLineAsync($"sluice: {problem}").ConfigureAwait(false);
+            return null;
+        }
+
+        return parsed;
     }
 }

@@ -14,6 +14,7 @@ public static class SluiceCommandLine
         root.Subcommands.Add(StatusCommand.Create(context));
         root.Subcommands.Add(PauseCommand.Create(context, pause: true));
         root.Subcommands.Add(PauseCommand.Create(context, pause: false));
+        root.Subcommands.Add(PauseCommand.CreateRetryNow(context));
         root.Subcommands.Add(InspectCommand.Create(context));
         root.Subcommands.Add(RedriveCommand.Create(context));
         root.Subcommands.Add(PurgeCommand.Create(context));

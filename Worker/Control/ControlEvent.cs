@@ -3,14 +3,15 @@ using System.Text.Json.Serialization;
 
 namespace Sluice.Worker.Control;
 
-/// <summary>One entry of the <c>mail.control</c> stream: a target paused or resumed, by whom, when.</summary>
+/// <summary>One entry of the <c>mail.control</c> stream: a target paused, resumed or retried now, by whom, when.</summary>
 /// <param name="Target">What: <c>egress:</c>, <c>provider:</c>, <c>domain:</c> or <c>tenant:</c> and a name.</param>
 /// <param name="Paused">Paused (true) or resumed.</param>
 /// <param name="At">When.</param>
 /// <param name="By">Who (user@host).</param>
 /// <param name="Reason">Why, in the operator's words (shown by status).</param>
 /// <param name="Until">When a pause ends by itself (null: when resumed).</param>
-public sealed record ControlEvent(string Target, bool Paused, DateTimeOffset At, string By, string? Reason = null, DateTimeOffset? Until = null)
+/// <param name="RetryNow">Not a pause or resume: end the target partition's throttle cool-down now (<c>sluice retry-now</c>).</param>
+public sealed record ControlEvent(string Target, bool Paused, DateTimeOffset At, string By, string? Reason = null, DateTimeOffset? Until = null, bool RetryNow = false)
 {
     /// <summary>Targets starting with this are read markers that earlier versions of <c>sluice status</c> wrote to find the stream's end: not pauses.</summary>
     public const string MarkerPrefix = "marker:";

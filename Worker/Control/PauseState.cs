@@ -40,6 +40,14 @@ public sealed class PauseState(TimeProvider time)
             return;
         }
 
+        if (controlEvent.RetryNow)
+        {
+            // Changes no pause: the owners act on it (Applied), and whatever waits looks again (Changed).
+            Applied?.Invoke(controlEvent);
+            Changed?.Invoke();
+            return;
+        }
+
         lock (_gate)
         {
             if (controlEvent.Paused)

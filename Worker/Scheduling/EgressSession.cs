@@ -105,6 +105,18 @@ internal sealed partial class EgressSession(
 
         void OnControl(ControlEvent controlEvent)
         {
+            if (controlEvent.RetryNow)
+            {
+                if (ControlTarget.Parse(controlEvent.Target, []) is { Kind: ControlTargetKind.Provider or ControlTargetKind.Domain } retried
+                    && planner.EndCoolDown(retried.Kind == ControlTargetKind.Provider ? Partitions.Key(string.Empty, retried.Name) : retried.Name, controlEvent.At))
+                {
+                    // Its lane sends again at once (the cool-down was the only thing it waited for).
+                    lanes.NudgeAll();
+                }
+
+                return;
+            }
+
             if (controlEvent.Paused)
             {
                 return;

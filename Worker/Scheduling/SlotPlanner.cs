@@ -13,6 +13,7 @@ public sealed class SlotPlanner(TimeProvider time, WarmUpRamp? ramp = null)
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Plan> _plans = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _coolUntil = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _coolSince = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (DateTimeOffset Since, DateTimeOffset Until)> _suspended = new(StringComparer.Ordinal);
 
     /// <summary>Reserves the next free slot of a limit level (a partition, a tenant, the egress) for a message.</summary>
@@ -93,6 +94,7 @@ public sealed class SlotPlanner(TimeProvider time, WarmUpRamp? ramp = null)
             if (!_coolUntil.TryGetValue(domain, out var current) || current < until)
             {
                 _coolUntil[domain] = until;
+                _coolSince[domain] = time.GetUtcNow();
             }
 
             // Slots planned before the throttle assumed a rate the receiver just refused.
@@ -144,6 +146,25 @@ public sealed class SlotPlanner(TimeProvider time, WarmUpRamp? ramp = null)
             _coolUntil.Remove(partition);
             _plans.Remove(partition);
             return true;
+        }
+    }
+
+    /// <summary>
+    /// Ends a partition's throttle cool-down (an operator's <c>sluice retry-now</c> at <paramref name="requestedAt"/>); a
+    /// request older than the cool-down, read again from the control stream, ends nothing, nor does it lift a ban
+    /// (<c>resume</c> does). True when a cool-down ended.
+    /// </summary>
+    public bool EndCoolDown(string partition, DateTimeOffset requestedAt)
+    {
+        lock (_gate)
+        {
+            if (_suspended.ContainsKey(partition) || !_coolSince.TryGetValue(partition, out var since) || since > requestedAt)
+            {
+                return false;
+            }
+
+            _coolSince.Remove(partition);
+            return _coolUntil.Remove(partition);
         }
     }
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Sluice.Contracts.Publishing;
 using Sluice.Simulator;
 using Sluice.Tests.Infrastructure;
+using Sluice.Worker.Cli;
 using Sluice.Worker.Control;
 
 namespace Sluice.Tests.Operations;
@@ -46,6 +47,40 @@ public sealed class PauseTests
         var heldDeliveries = RecordAnalysis.Deliveries(simulator.Records).Where(d => d.Key.Recipient.EndsWith("@held.example", StringComparison.Ordinal)).ToList();
         Assert.Equal(3, heldDeliveries.Count);
         Assert.All(heldDeliveries, d => Assert.Equal(1, d.Value));
+    }
+
+    [Fact]
+    public async Task Retry_now_ends_a_partitions_throttle_cool_down_so_its_waiting_mail_goes_at_once()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+        await using var simulator = ReceivingSimulator.Start(new SimulatorOptions
+        {
+            Port = 0,
+            // One recipient is always answered "server busy"; every other is accepted.
+            Rules = [new DomainRule { Pattern = "slow.example", UnknownUsers = ["busy"], UnknownUserReply = "451 4.7.500 Server busy. Please try again later." }],
+        });
+
+        // A throttle cools the partition down for an hour.
+        var configuration = PipelineConfiguration.For(broker, simulator,
+            ("Retry:ThrottleCoolDown", "01:00:00"), ("Retry:ThrottleCoolDownWindows", "0"), ("Scheduler:StatusInterval", "00:00:00.200"));
+        var cli = configuration.Where(c => c.Key.StartsWith("Broker:", StringComparison.Ordinal) || c.Key.StartsWith("Topology:", StringComparison.Ordinal)).ToList();
+        await using var worker = await InProcessWorker.StartAsync(configuration);
+        await using var connection = await broker.ConnectAsync();
+        await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
+        await publisher.PublishAsync(SampleMail.To("busy@slow.example"));
+        while (await Sluice.Worker.Status.StatusReader.LatestSnapshotAsync(connection, Sluice.Worker.Topology.QueueNames.DefaultEgress, HangGuard, CancellationToken.None) is not { } seen
+               || seen.Domains.FirstOrDefault(d => d.Domain == "slow.example")?.CoolingUntil is null)
+        {
+        }
+
+        // Mail that comes now waits in the partition's lane for the hour, unless an operator says otherwise.
+        await publisher.PublishAsync(SampleMail.To("c@slow.example"));
+        Assert.Equal(ExitCodes.InvalidInput, (await SluiceCli.RunAsync(cli, "retry-now", "tenant:acme")).ExitCode);
+        var retry = await SluiceCli.RunAsync(cli, "retry-now", "domain:slow.example");
+        Assert.True(retry.ExitCode == 0, retry.Error);
+
+        await simulator.WaitUntilAsync(s => s.Records.Any(r => r.Recipient == "c@slow.example" && r.Stage == ReplyRecord.DataStage), HangGuard);
+        Assert.Contains(simulator.Records, r => r.Code == 451);
     }
 
     [Fact]
