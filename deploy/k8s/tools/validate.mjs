@@ -37,6 +37,21 @@ const manifests = readdirSync(base).filter((f) => f.endsWith(".yaml") && f !== "
 for (const file of listed) if (!manifests.includes(file)) problems.push(`kustomization.yaml lists ${file}, which does not exist`);
 for (const file of manifests) if (!listed.has(file)) problems.push(`${file} is not listed in kustomization.yaml`);
 
+// ConfigMaps from configMapGenerator (a hash of the content in the name, so a change rolls the pods): each env file
+// exists and holds only comments and KEY=VALUE lines with names a container accepts.
+const generatedConfigMaps = new Set();
+for (const generator of kustomization.configMapGenerator ?? []) {
+  generatedConfigMaps.add(generator.name);
+  for (const file of generator.envs ?? []) {
+    let text;
+    try { text = readFileSync(join(base, file), "utf8"); } catch { problems.push(`configMapGenerator ${generator.name}: ${file} does not exist`); continue; }
+    text.split("\n").forEach((line, i) => {
+      if (line.trim() === "" || line.trimStart().startsWith("#")) return;
+      if (!/^[A-Za-z_][A-Za-z0-9_.-]*=/.test(line)) problems.push(`${file}:${i + 1}: not KEY=VALUE: ${line}`);
+    });
+  }
+}
+
 // Documents to check: the listed manifests and the example secret (its shape should be right too).
 const files = [...manifests, ...readdirSync(base).filter((f) => f.endsWith(".example.yaml"))];
 const typeChecks = [];
@@ -72,6 +87,12 @@ for (const file of files) {
 const scaled = new Set(typeChecks.filter((c) => c.object.kind === "ScaledObject").map((c) => c.object.spec?.scaleTargetRef?.name));
 for (const c of typeChecks.filter((c) => c.object.kind === "Deployment" && scaled.has(c.object.metadata?.name))) {
   if (c.object.spec?.replicas !== undefined) problems.push(`${c.where}: sets replicas, but a ScaledObject scales it (every apply would reset the count)`);
+}
+
+// Every ConfigMap a manifest reads (envFrom, env) is one the kustomization lists or generates.
+const listedConfigMaps = new Set(typeChecks.filter((c) => c.object.kind === "ConfigMap").map((c) => c.object.metadata?.name));
+for (const [, name] of JSON.stringify(typeChecks.map((c) => c.object)).matchAll(/"configMapRef":\{"name":"([^"]+)"/g)) {
+  if (!listedConfigMaps.has(name) && !generatedConfigMaps.has(name)) problems.push(`a manifest reads the ConfigMap ${name}, which the kustomization neither lists nor generates`);
 }
 
 // The secret example must carry every key the manifests read from it.
