@@ -25,7 +25,7 @@ internal static class HeldOptions
         };
     }
 
-    /// <summary>The filters of held mail (<c>--id --domain --provider --reason --tenant --since</c>), shared by <c>inspect</c>, <c>redrive</c> and <c>purge</c>.</summary>
+    /// <summary>The filters of held mail (<c>--id --domain --provider --reason --tenant --since --before</c>), shared by <c>inspect</c>, <c>redrive</c> and <c>purge</c>.</summary>
     public sealed class Filters
     {
         public Option<string?> Id { get; } = new("--id") { Description = "Only the message with this id." };
@@ -44,12 +44,18 @@ internal static class HeldOptions
             CustomParser = result => MomentArgument.Parse(result, ahead: false),
         };
 
-        public IEnumerable<Option> All => [Id, Domain, Provider, Reason, Tenant, Since];
+        public Option<DateTimeOffset?> Before { get; } = new("--before")
+        {
+            Description = "Only mail held before: an age (30d: held more than 30 days ago) or a time (ISO 8601).",
+            CustomParser = result => MomentArgument.Parse(result, ahead: false),
+        };
+
+        public IEnumerable<Option> All => [Id, Domain, Provider, Reason, Tenant, Since, Before];
 
         public HeldMessageFilter Read(ParseResult parse)
         {
             ArgumentNullException.ThrowIfNull(parse);
-            return new HeldMessageFilter(parse.GetValue(Domain), parse.GetValue(Provider), parse.GetValue(Reason), parse.GetValue(Since), parse.GetValue(Tenant), parse.GetValue(Id));
+            return new HeldMessageFilter(parse.GetValue(Domain), parse.GetValue(Provider), parse.GetValue(Reason), parse.GetValue(Since), parse.GetValue(Tenant), parse.GetValue(Id), parse.GetValue(Before));
         }
     }
 

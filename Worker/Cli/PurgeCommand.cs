@@ -28,7 +28,7 @@ internal static class PurgeCommand
         {
             if (!result.GetValue(all) && filters.All.All(o => result.GetResult(o) is null))
             {
-                result.AddError("purge deletes mail for good: give a filter (--id, --domain, --provider, --reason, --tenant, --since) or --all.");
+                result.AddError("purge deletes mail for good: give a filter (--id, --domain, --provider, --reason, --tenant, --since, --before) or --all.");
             }
         });
         command.SetAction((parse, ct) => HostedCommand.RunAsync(context, async (services, token) =>

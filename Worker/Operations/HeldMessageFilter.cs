@@ -7,7 +7,9 @@ namespace Sluice.Worker.Operations;
 /// <param name="Since">Held at or after this time.</param>
 /// <param name="Tenant">The client tenant (exact).</param>
 /// <param name="Id">The message's id (exact).</param>
-public sealed record HeldMessageFilter(string? Domain = null, string? Provider = null, string? Reason = null, DateTimeOffset? Since = null, string? Tenant = null, string? Id = null)
+/// <param name="Before">Held before this time (retention: <c>purge --before 30d</c>).</param>
+public sealed record HeldMessageFilter(
+    string? Domain = null, string? Provider = null, string? Reason = null, DateTimeOffset? Since = null, string? Tenant = null, string? Id = null, DateTimeOffset? Before = null)
 {
     /// <summary>True when no criterion is given: the filter matches every message.</summary>
     public bool Everything => this == new HeldMessageFilter();
@@ -20,6 +22,7 @@ public sealed record HeldMessageFilter(string? Domain = null, string? Provider =
             && (Reason is null || string.Equals(message.Reason, Reason, StringComparison.Ordinal))
             && (Since is null || (message.SettledAt is { } at && at >= Since))
             && (Tenant is null || string.Equals(message.Tenant, Tenant, StringComparison.Ordinal))
-            && (Id is null || string.Equals(message.Id, Id, StringComparison.Ordinal));
+            && (Id is null || string.Equals(message.Id, Id, StringComparison.Ordinal))
+            && (Before is null || (message.SettledAt is { } held && held < Before));
     }
 }

@@ -36,6 +36,21 @@ public sealed class PurgeAndShowTests
     }
 
     [Fact]
+    public async Task Purge_before_an_age_is_retention_it_keeps_what_was_held_since()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+        await using var connection = await broker.ConnectWithTopologyAsync();
+        await HeldMail.SeedAsync(connection, QueueNames.Failed, Enumerable.Range(0, 3).Select(i => ($"r{i}.example", FailureReasons.Rejected)));
+
+        var young = await SluiceCli.RunAsync(broker.Configuration, "purge", "--from", "failed", "--before", "1h");
+        var later = await SluiceCli.RunAsync(broker.Configuration, "purge", "--from", "failed", "--before", DateTimeOffset.UtcNow.AddHours(1).ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.Contains("Deleted 0 of 3", young.Output, StringComparison.Ordinal);
+        Assert.Contains("Deleted 3 of 3", later.Output, StringComparison.Ordinal);
+        Assert.Equal(0u, await QueueReader.CountAsync(connection, QueueNames.Failed));
+    }
+
+    [Fact]
     public async Task Show_prints_one_held_message_in_full_and_says_when_there_is_none()
     {
         await using var broker = await TestBroker.CreateAsync();
