@@ -53,6 +53,12 @@ public sealed class FallbackTests
         // Resumed by hand, the relay is used again for new mail (it still refuses; what matters is that it is asked).
         int relayAttempts = relay.Records.Count(r => r.Stage == ReplyRecord.RcptStage);
         Assert.Equal(0, (await SluiceCli.RunAsync(cli, "resume", "egress:relay")).ExitCode);
+
+        // The owner applies the resume when it reads the control stream: until then new mail would still go to the fallback.
+        while (await Sluice.Worker.Status.StatusReader.LatestSnapshotAsync(connection, "relay", HangGuard, CancellationToken.None) is not { SuspendedUntil: null })
+        {
+        }
+
         await publisher.PublishAsync(SampleMail.To("after@later.example"));
         await relay.WaitUntilAsync(s => s.Records.Count(r => r.Stage == ReplyRecord.RcptStage) > relayAttempts, HangGuard);
         Assert.Contains(relay.Records, r => r.Recipient == "after@later.example");
