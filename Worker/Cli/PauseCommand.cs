@@ -74,7 +74,7 @@ internal static class PauseCommand
                 return ExitCodes.InvalidInput;
             }
 
-            if (parsed.Kind is not (ControlTargetKind.Provider or ControlTargetKind.Domain))
+            if (parsed.Partition is null)
             {
                 await context.Error.WriteLineAsync($"sluice: retry-now takes a partition (provider:NAME or domain:NAME), not {parsed}.").ConfigureAwait(false);
                 return ExitCodes.InvalidInput;

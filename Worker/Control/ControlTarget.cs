@@ -32,6 +32,14 @@ public sealed record ControlTarget(ControlTargetKind Kind, string Name)
             : new(ControlTargetKind.Provider, bare);
     }
 
+    /// <summary>The limit partition a <c>provider:</c> or <c>domain:</c> target names (a provider's is all its domains); null for others.</summary>
+    public string? Partition => Kind switch
+    {
+        ControlTargetKind.Provider => Scheduling.Partitions.Key(string.Empty, Name),
+        ControlTargetKind.Domain => Name,
+        _ => null,
+    };
+
     public override string ToString() => $"{Kind.ToString().ToLowerInvariant()}:{Name}";
 
     /// <summary>

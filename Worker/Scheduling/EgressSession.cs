@@ -105,34 +105,36 @@ internal sealed partial class EgressSession(
 
         void OnControl(ControlEvent controlEvent)
         {
-            if (controlEvent.RetryNow)
-            {
-                if (ControlTarget.Parse(controlEvent.Target, []) is { Kind: ControlTargetKind.Provider or ControlTargetKind.Domain } retried
-                    && planner.EndCoolDown(retried.Kind == ControlTargetKind.Provider ? Partitions.Key(string.Empty, retried.Name) : retried.Name, controlEvent.At))
-                {
-                    // Its lane sends again at once (the cool-down was the only thing it waited for).
-                    lanes.NudgeAll();
-                }
-
-                return;
-            }
-
             if (controlEvent.Paused)
             {
                 return;
             }
 
-            if (controlEvent.Target == new ControlTarget(ControlTargetKind.Egress, egress).ToString())
+            if (!controlEvent.RetryNow && controlEvent.Target == new ControlTarget(ControlTargetKind.Egress, egress).ToString())
             {
                 if (breaker.Reset(controlEvent.At))
                 {
                     // Resumed by hand: back on the warm-up ramp, not at full speed.
                     limiters.WarmUp.Begin(services.Time.GetUtcNow());
                 }
+
+                return;
             }
-            else if (ControlTarget.Parse(controlEvent.Target, []) is { Kind: ControlTargetKind.Provider or ControlTargetKind.Domain } target
-                && (target.Kind == ControlTargetKind.Provider ? Partitions.Key(string.Empty, target.Name) : target.Name) is var partition
-                && planner.Lift(partition, controlEvent.At))
+
+            if (ControlTarget.Parse(controlEvent.Target, []).Partition is not { } partition)
+            {
+                return;
+            }
+
+            if (controlEvent.RetryNow)
+            {
+                if (planner.EndCoolDown(partition, controlEvent.At))
+                {
+                    // Its lane sends again at once (the cool-down was the only thing it waited for).
+                    lanes.NudgeAll();
+                }
+            }
+            else if (planner.Lift(partition, controlEvent.At))
             {
                 // A receiver's ban lifted by hand: its lane sends again, on the warm-up ramp.
                 limiters.RampAfterBan(partition, services.Time.GetUtcNow());

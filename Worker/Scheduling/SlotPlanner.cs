@@ -12,8 +12,7 @@ public sealed class SlotPlanner(TimeProvider time, WarmUpRamp? ramp = null)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Plan> _plans = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, DateTimeOffset> _coolUntil = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, DateTimeOffset> _coolSince = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (DateTimeOffset Since, DateTimeOffset Until)> _cooling = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (DateTimeOffset Since, DateTimeOffset Until)> _suspended = new(StringComparer.Ordinal);
 
     /// <summary>Reserves the next free slot of a limit level (a partition, a tenant, the egress) for a message.</summary>
@@ -45,9 +44,9 @@ public sealed class SlotPlanner(TimeProvider time, WarmUpRamp? ramp = null)
             plan.Cursor += needed;
             int count = Math.Max(plan.FreeTimes.Count, 1);
             var slot = (plan.FreeTimes.Count == 0 ? now : plan.FreeTimes[(int)(last % count)]) + (round * (last / count));
-            if (_coolUntil.TryGetValue(domain, out var cool) && cool > slot)
+            if (_cooling.TryGetValue(domain, out var cool) && cool.Until > slot)
             {
-                slot = cool;
+                slot = cool.Until;
             }
 
             if (slot > plan.LastSlot)
@@ -91,10 +90,9 @@ public sealed class SlotPlanner(TimeProvider time, WarmUpRamp? ramp = null)
     {
         lock (_gate)
         {
-            if (!_coolUntil.TryGetValue(domain, out var current) || current < until)
+            if (!_cooling.TryGetValue(domain, out var current) || current.Until < until)
             {
-                _coolUntil[domain] = until;
-                _coolSince[domain] = time.GetUtcNow();
+                _cooling[domain] = (time.GetUtcNow(), until);
             }
 
             // Slots planned before the throttle assumed a rate the receiver just refused.
@@ -143,7 +141,7 @@ public sealed class SlotPlanner(TimeProvider time, WarmUpRamp? ramp = null)
             }
 
             _suspended.Remove(partition);
-            _coolUntil.Remove(partition);
+            _cooling.Remove(partition);
             _plans.Remove(partition);
             return true;
         }
@@ -158,13 +156,12 @@ public sealed class SlotPlanner(TimeProvider time, WarmUpRamp? ramp = null)
     {
         lock (_gate)
         {
-            if (_suspended.ContainsKey(partition) || !_coolSince.TryGetValue(partition, out var since) || since > requestedAt)
+            if (_suspended.ContainsKey(partition) || !_cooling.TryGetValue(partition, out var cooling) || cooling.Since > requestedAt)
             {
                 return false;
             }
 
-            _coolSince.Remove(partition);
-            return _coolUntil.Remove(partition);
+            return _cooling.Remove(partition);
         }
     }
 
@@ -174,14 +171,14 @@ public sealed class SlotPlanner(TimeProvider time, WarmUpRamp? ramp = null)
         var now = time.GetUtcNow();
         lock (_gate)
         {
-            if (_coolUntil.TryGetValue(domain, out var until))
+            if (_cooling.TryGetValue(domain, out var cooling))
             {
-                if (until > now)
+                if (cooling.Until > now)
                 {
-                    return until;
+                    return cooling.Until;
                 }
 
-                _coolUntil.Remove(domain);
+                _cooling.Remove(domain);
             }
 
             return null;
