@@ -19,11 +19,18 @@ public sealed class EgressRouter(RoutingOptions options)
             return new RouteChoice(named, "field");
         }
 
-        string senderDomain = EmailAddressNormalizer.DomainOf(mail.From.Address);
+        return Choose(mail.Tenant, EmailAddressNormalizer.DomainOf(mail.From.Address));
+    }
+
+    /// <summary>The egress mail of <paramref name="tenant"/> from <paramref name="senderDomain"/> takes when it names none itself.</summary>
+    public RouteChoice Choose(string tenant, string senderDomain)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(senderDomain);
         for (int i = 0; i < options.Rules.Count; i++)
         {
             var rule = options.Rules[i];
-            if (Matches(rule, mail.Tenant, senderDomain))
+            if (Matches(rule, tenant, senderDomain))
             {
                 return new RouteChoice(rule.Egress, $"rule {i}: {rule}");
             }

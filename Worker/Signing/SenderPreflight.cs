@@ -80,18 +80,15 @@ internal sealed partial class SenderPreflight(
     }
 
     /// <summary>
-    /// The egresses a domain's mail may take, each checked against its own sending addresses: the routing rules that
-    /// name the domain (or a parent) or a tenant that sends from it, and the default route. (A producer's own <c>egress</c>
-    /// field can name any egress; those routes are not guessed.)
+    /// The egresses a domain's mail may take, as the routing rules choose them: for each tenant that sends from it
+    /// (<c>Senders:Tenants</c>), and for any other tenant. (A producer's own <c>egress</c> field can name any egress;
+    /// those routes are not guessed.)
     /// </summary>
     private IReadOnlyList<string> EgressesOf(string domain)
     {
-        var tenants = senders.Value.Tenants.Where(t => t.Value.Any(d => DomainNames.IsWithin(domain, d.Trim().ToLowerInvariant()))).Select(t => t.Key).ToHashSet(StringComparer.Ordinal);
-        return [.. routing.Value.Rules
-            .Where(r => (r.SenderDomain is { } sender && DomainNames.IsWithin(domain, sender.Trim().TrimStart('*', '.').ToLowerInvariant())) || (r.Tenant is { } tenant && tenants.Contains(tenant)))
-            .Select(r => r.Egress)
-            .Append(routing.Value.EffectiveDefault)
-            .Distinct(StringComparer.Ordinal)];
+        var router = new EgressRouter(routing.Value);
+        var tenants = senders.Value.Tenants.Where(t => t.Value.Any(d => DomainNames.IsWithin(domain, d.Trim().ToLowerInvariant()))).Select(t => t.Key);
+        return [.. tenants.Append(string.Empty).Select(t => router.Choose(t, domain).Egress).Distinct(StringComparer.Ordinal)];
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sender {Domain} fails its preflight on egress {Egress} ({Failing}); {Consequence}. `sluice check-sender {Domain} --egress {Egress}` shows why.")]
