@@ -135,9 +135,11 @@ public sealed class SenderCheck(IDnsResolver dns, DkimSigning dkim)
         string organization = OrganizationalDomain(domain, records);
 
         // Sluice sends with the From address as the envelope sender, so SPF's identity is the From domain itself.
+        // The signing domain is the From domain or a parent of it (the key is chosen so): its own records are those of
+        // the From domain's walk at it and above.
         bool dkimAligned = dkimDomain is not null && (strictDkim
             ? dkimDomain == domain
-            : OrganizationalDomain(dkimDomain, await DmarcRecordsAsync(dkimDomain, cancellationToken).ConfigureAwait(false)) == organization);
+            : OrganizationalDomain(dkimDomain, [.. records.Where(r => Senders.DomainNames.IsWithin(dkimDomain, r.Name))]) == organization);
         string alignment = $"DKIM {(dkimAligned ? "aligned" : "not aligned")}, SPF {(spfPassed ? "aligned" : "not passing")}";
         return dkimAligned || spfPassed
             ? SenderCheckResult.Pass($"p={policy}; {alignment}")
