@@ -62,7 +62,7 @@ internal sealed class StatusReporter(
         {
             // After a takeover this owner has not seen what a previous owner moved into the lane: the broker's count
             // (sampled) and what the owner holds are the lower bound.
-            waiting[lane.Partition] = Math.Max(waiting.GetValueOrDefault(lane.Partition), services.Scheduling.LaneDepth(lane.Queue) + lane.Held);
+            waiting[lane.Partition] = Math.Max(waiting.GetValueOrDefault(lane.Partition), services.Scheduling.LaneDepth(egress, lane.Queue) + lane.Held);
             if (lane.OldestHeld is { } oldest)
             {
                 oldestInLane[lane.Partition] = oldest;

@@ -85,7 +85,7 @@ internal sealed class QueueDepthSampler : BackgroundService
     /// <summary>The messages waiting in an egress's lanes; a lane removed since it was listed counts nothing.</summary>
     private async Task<long> LaneDepthAsync(IConnection connection, string egress, CancellationToken cancellationToken)
     {
-        long total = 0;
+        var sampled = new Dictionary<string, long>(StringComparer.Ordinal);
         IChannel? channel = null;
         try
         {
@@ -95,16 +95,15 @@ internal sealed class QueueDepthSampler : BackgroundService
                 channel = channel is { IsOpen: true } ? channel : await ReopenAsync(connection, channel, cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    long ready = (await channel.QueueDeclarePassiveAsync(lane, cancellationToken).ConfigureAwait(false)).MessageCount;
-                    _owners.LaneSampled(lane, ready);
-                    total += ready;
+                    sampled[lane] = (await channel.QueueDeclarePassiveAsync(lane, cancellationToken).ConfigureAwait(false)).MessageCount;
                 }
                 catch (OperationInterruptedException)
                 {
                     // Removed since it was listed: empty.
-                    _owners.LaneSampled(lane, 0);
                 }
             }
+
+            _owners.LanesSampled(egress, sampled);
         }
         finally
         {
@@ -114,7 +113,7 @@ internal sealed class QueueDepthSampler : BackgroundService
             }
         }
 
-        return total;
+        return sampled.Values.Sum();
     }
 
     private static async Task<IChannel> ReopenAsync(IConnection connection, IChannel? closed, CancellationToken cancellationToken)

@@ -57,7 +57,7 @@ public sealed class SchedulerTelemetry
     /// <summary>The egresses this worker owns now.</summary>
     public IReadOnlyCollection<string> Owned => [.. _owned.Keys];
 
-    private readonly ConcurrentDictionary<string, long> _laneDepths = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, long>> _laneDepths = new(StringComparer.Ordinal);
 
     /// <summary>Publishes gauges for an egress this worker owns until the returned handle is disposed.</summary>
     public IDisposable Own(string egress, Func<EgressSnapshot> snapshot, Func<IReadOnlyCollection<string>>? laneQueues = null)
@@ -80,6 +80,7 @@ public sealed class SchedulerTelemetry
         {
             _owned.TryRemove(egress, out _);
             _lanes.TryRemove(egress, out _);
+            _laneDepths.TryRemove(egress, out _);
             OwnershipChanged?.Invoke();
         });
     }
@@ -90,14 +91,14 @@ public sealed class SchedulerTelemetry
     /// <summary>The waiting lanes an owned egress has open (none when this worker does not own it).</summary>
     public IReadOnlyCollection<string> LaneQueues(string egress) => _lanes.TryGetValue(egress, out var lanes) ? lanes() : [];
 
-    /// <summary>A lane queue's ready messages as last sampled from the broker (the queue-depth sampler writes, status reads).</summary>
-    public void LaneSampled(string queue, long ready) => _laneDepths[queue] = ready;
+    /// <summary>An owned egress's open lanes and their ready messages, as just sampled from the broker (the queue-depth sampler writes, status reads).</summary>
+    public void LanesSampled(string egress, IReadOnlyDictionary<string, long> ready) => _laneDepths[egress] = ready;
 
     /// <summary>
-    /// The ready messages of <paramref name="queue"/> at the last sample; 0 when not sampled yet. What a previous owner
-    /// moved into a lane shows here, and nowhere else this owner can see without asking the broker.
+    /// The ready messages of <paramref name="egress"/>'s lane <paramref name="queue"/> at the last sample; 0 when not sampled yet.
+    /// What a previous owner moved into a lane shows here, and nowhere else this owner can see without asking the broker.
     /// </summary>
-    public long LaneDepth(string queue) => _laneDepths.GetValueOrDefault(queue);
+    public long LaneDepth(string egress, string queue) => _laneDepths.TryGetValue(egress, out var lanes) ? lanes.GetValueOrDefault(queue) : 0;
 
     /// <summary>A level of the chain refused a send; <paramref name="level"/> is the limiter's key.</summary>
     public void Denied(string egress, string level, TimeSpan untilSlot)
