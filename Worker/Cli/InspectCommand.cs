@@ -7,7 +7,7 @@ using Sluice.Worker.Operations;
 
 namespace Sluice.Worker.Cli;
 
-/// <summary><c>sluice inspect --from parked|failed [--domain --provider --reason --tenant --since]</c>: list held mail without taking it.</summary>
+/// <summary><c>sluice inspect --from parked|failed [filters]</c> (those of <see cref="HeldOptions.Filters"/>): list held mail without taking it.</summary>
 internal static class InspectCommand
 {
     public static Command Create(CliContext context)

@@ -11,9 +11,6 @@ namespace Sluice.Worker.Operations;
 public sealed record HeldMessageFilter(
     string? Domain = null, string? Provider = null, string? Reason = null, DateTimeOffset? Since = null, string? Tenant = null, string? Id = null, DateTimeOffset? Before = null)
 {
-    /// <summary>True when no criterion is given: the filter matches every message.</summary>
-    public bool Everything => this == new HeldMessageFilter();
-
     public bool Matches(HeldMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);

@@ -1,6 +1,6 @@
-using Sluice.Contracts;
 using System.Threading.RateLimiting;
 using RabbitMQ.Client;
+using Sluice.Contracts;
 using Sluice.Worker.Delivery;
 using Sluice.Worker.Settlement;
 using Sluice.Worker.Topology;
@@ -34,8 +34,9 @@ public sealed class Redriver(IConnection connection, TimeSpan publishTimeout)
         await HoldingQueueReader.WalkAsync(channel, HoldingAreaNames.Of(request.From), async message =>
         {
             scanned++;
-            var body = Rewritten(message.Body, request);
-            bool move = body is not null && request.Filter.Matches(message) && (request.Limit is null || matched < request.Limit);
+            // Only a message that matches is rewritten (a message not in contract JSON cannot take the overrides and stays).
+            var body = request.Filter.Matches(message) && (request.Limit is null || matched < request.Limit) ? Rewritten(message.Body, request) : null;
+            bool move = body is not null;
             if (move)
             {
                 matched++;

@@ -436,7 +436,7 @@ public sealed partial class WaitingLanes(
                 {
                     case Admission.Granted granted:
                         Take(lane, next);
-                        if (limiters.PartitionLimiter(lane.Partition) is { } limiter)
+                        if (options.Pacing == LanePacing.Even && limiters.PartitionLimiter(lane.Partition) is { } limiter)
                         {
                             lane.Pacer.Sent(now, limiter.Window, limiter.PermitLimit, envelope.Recipients.Count);
                         }
