@@ -44,7 +44,7 @@ internal static class PublishCommand
                 return ExitCodes.InvalidInput;
             }
 
-            var (mails, problems) = parseResult.GetValue(ndjson) ? ReadLines(input) : ReadOne(input);
+            var (mails, problems) = Read(input, parseResult.GetValue(ndjson));
             foreach (string problem in problems)
             {
                 await context.Error.WriteLineAsync($"sluice: {path}{problem}").ConfigureAwait(false);
@@ -61,41 +61,46 @@ internal static class PublishCommand
         return publish;
     }
 
-    private static (List<(int Line, OutboundMail Mail)> Mails, List<string> Problems) ReadOne(byte[] json)
-    {
-        try
-        {
-            return ([(1, OutboundMailJson.Deserialize(json))], []);
-        }
-        catch (JsonException e)
-        {
-            return ([], [$": {e.Message}"]);
-        }
-    }
-
-    private static (List<(int Line, OutboundMail Mail)> Mails, List<string> Problems) ReadLines(byte[] input)
+    /// <summary>The messages of the input, each with its line (1 for a single message), and what could not be read, by line.</summary>
+    private static (List<(int Line, OutboundMail Mail)> Mails, List<string> Problems) Read(byte[] input, bool ndjson)
     {
         var mails = new List<(int, OutboundMail)>();
         var problems = new List<string>();
-        string[] lines = System.Text.Encoding.UTF8.GetString(input).Split('\n');
-        for (int i = 0; i < lines.Length; i++)
+        foreach (var (line, json) in ndjson ? Lines(input) : [(1, input)])
         {
-            if (string.IsNullOrWhiteSpace(lines[i]))
-            {
-                continue;
-            }
-
             try
             {
-                mails.Add((i + 1, OutboundMailJson.Deserialize(System.Text.Encoding.UTF8.GetBytes(lines[i]))));
+                mails.Add((line, OutboundMailJson.Deserialize(json.Span)));
             }
             catch (JsonException e)
             {
-                problems.Add($":{i + 1}: {e.Message}");
+                problems.Add(ndjson ? $":{line}: {e.Message}" : $": {e.Message}");
             }
         }
 
         return (mails, problems);
+    }
+
+    /// <summary>The non-blank lines of NDJSON, as bytes (not decoded: invalid UTF-8 is refused by the JSON reader, not replaced).</summary>
+    private static IEnumerable<(int Line, ReadOnlyMemory<byte> Json)> Lines(byte[] input)
+    {
+        int start = 0, line = 1;
+        for (int i = 0; i <= input.Length; i++)
+        {
+            if (i < input.Length && input[i] != (byte)'\n')
+            {
+                continue;
+            }
+
+            var json = input.AsMemory(start, i - start);
+            if (json.Span.IndexOfAnyExcept(" \t\r"u8) >= 0)
+            {
+                yield return (line, json);
+            }
+
+            start = i + 1;
+            line++;
+        }
     }
 
     private static async Task<int> PublishAsync(CliContext context, IServiceProvider services, List<(int Line, OutboundMail Mail)> mails, CancellationToken cancellationToken)
