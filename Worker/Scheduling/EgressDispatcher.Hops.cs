@@ -83,15 +83,15 @@ public sealed partial class EgressDispatcher
         EgressEnvelope envelope, IReadOnlyList<string> recipients, string outcome, int attempt,
         string? reply = null, string? reason = null, string? detail = null)
     {
-        Count(envelope, outcome, recipients.Count);
+        Count(envelope, outcome, recipients.Count, reason);
         return events.PublishAsync(envelope, recipients, outcome, attempt, reply, reason, detail);
     }
 
-    private void Count(EgressEnvelope envelope, string outcome, int recipients)
+    private void Count(EgressEnvelope envelope, string outcome, int recipients, string? reason = null)
     {
         if (recipients > 0)
         {
-            services.Delivery.Settled(egress, envelope.Provider, envelope.Domain, outcome, recipients);
+            services.Delivery.Settled(egress, envelope.Provider, envelope.Domain, outcome, recipients, reason, envelope.Mail.Tenant);
             Activity.Current?.AddEvent(new ActivityEvent(outcome, tags: new ActivityTagsCollection { ["recipients"] = recipients }));
         }
     }

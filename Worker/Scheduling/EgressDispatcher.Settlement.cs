@@ -46,13 +46,18 @@ public sealed partial class EgressDispatcher
         int attempts = envelope.Attempts + 1;
         var now = _time.GetUtcNow();
         var hops = new List<Task> { ReportAsync(envelope, report.Accepted, DeliveryOutcomes.Delivered, attempts) };
+        foreach (var refused in report.Refused.GroupBy(r => r.Reply))
+        {
+            services.Delivery.Refused(egress, envelope.Provider, refused.Key, services.Classifier.Classify(refused.Key).Outcome, refused.Count());
+        }
+
         var plan = SettlementPlan.For(report.Refused, services.Classifier.Classify, now, ThrottleCoolDown(envelope.Partition), services.Retry.BanSuspension, services.PausedRecheck, fromReceivers);
         foreach (var step in plan)
         {
             var recipients = step.Recipients;
             string reply = step.Reply;
             string shown = PrintableText.Escape(reply, 1000);
-            Count(envelope, step.Counted, recipients.Count);
+            Count(envelope, step.Counted, recipients.Count, step is SettlementStep.Fail ? FailureReasons.Rejected : null);
             switch (step)
             {
                 case SettlementStep.Fail:

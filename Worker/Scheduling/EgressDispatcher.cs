@@ -100,7 +100,7 @@ public sealed partial class EgressDispatcher(
         if (envelope is null)
         {
             LogSettled(work.Properties.MessageId, "?", FailureReasons.InvalidEnvelope, problem);
-            services.Delivery.Settled(egress, null, "?", "failed", 1);
+            services.Delivery.Settled(egress, null, "?", "failed", 1, FailureReasons.InvalidEnvelope);
             await MoveAsync(work, QueueNames.Failed, NextHop.Reason(FailureReasons.InvalidEnvelope, problem ?? "unreadable", _time.GetUtcNow())).ConfigureAwait(false);
             return null;
         }

@@ -277,7 +277,7 @@ internal sealed partial class EgressSession(
         {
             await publisher.PublishAsync(QueueNames.Failed, item.Body,
                 NextHop.From(item.Properties, NextHop.Reason(FailureReasons.DeliveryLimit, detail, services.Time.GetUtcNow())), CancellationToken.None).ConfigureAwait(false);
-            services.Delivery.Settled(egress, null, MailHeaders.GetString(item.Properties.Headers, MailHeaders.Domain) ?? "?", "failed", 1);
+            services.Delivery.Settled(egress, null, MailHeaders.GetString(item.Properties.Headers, MailHeaders.Domain) ?? "?", "failed", 1, FailureReasons.DeliveryLimit);
             await item.Settler.AckAsync(item.DeliveryTag).ConfigureAwait(false);
         }
         catch (Exception publish) when (publish is not OutOfMemoryException)

@@ -23,9 +23,10 @@ public sealed class SchedulerTelemetry
     private readonly Counter<long> _delays;
     private readonly Counter<long> _reroutes;
 
-    public SchedulerTelemetry(IMeterFactory meterFactory, DomainTags domains, Signing.SenderAuthState senders)
+    public SchedulerTelemetry(IMeterFactory meterFactory, DomainTags domains, Signing.SenderAuthState senders, Control.PauseState pauses)
     {
         ArgumentNullException.ThrowIfNull(senders);
+        ArgumentNullException.ThrowIfNull(pauses);
         ArgumentNullException.ThrowIfNull(meterFactory);
         _domains = domains;
         var meter = meterFactory.Create(MeterName);
@@ -48,6 +49,10 @@ public sealed class SchedulerTelemetry
             "1", "The sender preflight per configured sender domain, egress its mail may take and check: 1 pass, 0 fail, -1 nothing to check.");
         meter.CreateObservableGauge("sluice.egress.warmup", () => Egresses(s => s.WarmUp), "1", "The fraction of every limit the warm-up ramp allows now.");
         meter.CreateObservableGauge("sluice.egress.suspended", () => Egresses(s => s.SuspendedUntil is null ? 0 : 1), "1", "1 while a ban suspends the egress.");
+        meter.CreateObservableGauge("sluice.partition.suspended", () => Partitions(p => p.SuspendedUntil is null ? 0 : 1), "1", "1 while a receiver's ban suspends the partition.");
+        // Every worker follows the control stream, so every replica reports the same pauses: dashboards take the max.
+        meter.CreateObservableGauge("sluice.control.paused", () => pauses.Paused.Select(p => new Measurement<int>(1, new KeyValuePair<string, object?>("target", p.Target))),
+            "1", "1 per pause in force (sluice pause), by target.");
         meter.CreateObservableGauge("sluice.egress.drain_eta", () => Egresses(DrainEta), "s", "Time to send what waits in the tiers at the rates allowed now (the slowest partition).");
     }
 

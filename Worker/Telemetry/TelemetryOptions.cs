@@ -28,6 +28,17 @@ public sealed class TelemetryOptions
     [Range(0, 10_000)]
     public int MaxDomainTags { get; set; } = 50;
 
+    /// <summary>Distinct tenants with a <c>tenant</c> tag of their own (the first ones seen); the rest are <c>other</c>.</summary>
+    [Range(0, 10_000)]
+    public int MaxTenantTags { get; set; } = 100;
+
+    /// <summary>
+    /// Distinct SMTP reply codes (basic and enhanced) with a tag of their own; the rest are <c>other</c>. Receivers
+    /// choose the codes, so their number is bounded here.
+    /// </summary>
+    [Range(0, 10_000)]
+    public int MaxReplyCodeTags { get; set; } = 100;
+
     /// <summary>How often queue depths are read from the broker.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan QueueSampleInterval { get; set; } = TimeSpan.FromSeconds(15);

@@ -5,7 +5,8 @@ namespace Sluice.Tests.Telemetry;
 /// <summary>
 /// deploy/k8s/base validated offline by deploy/k8s/tools/validate.mjs: kubernetes-models schemas (core,
 /// KEDA, Prometheus Operator), TypeScript's excess-property check for unknown keys, a complete
-/// kustomization, current generated manifests. Node.js runs it; .ci/run installs its packages (npm ci).
+/// kustomization, current generated manifests, and the Grafana dashboards typed as Grafana's own published types
+/// (@grafana/schema). Node.js runs it; .ci/run installs its packages (npm ci).
 /// </summary>
 public sealed class KubernetesManifestTests
 {
@@ -22,14 +23,9 @@ public sealed class KubernetesManifestTests
     [Fact]
     public async Task The_validator_names_an_unknown_key_and_a_wrongly_typed_value()
     {
-        string copy = Directory.CreateTempSubdirectory("sluice-k8s-base-").FullName;
+        string copy = CopyOfBase();
         try
         {
-            foreach (string file in Directory.GetFiles(RepositoryFiles.PathOf("deploy/k8s/base")))
-            {
-                File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
-            }
-
             string deployment = Path.Combine(copy, "deployment.yaml");
             File.WriteAllText(deployment, File.ReadAllText(deployment).Replace("  revisionHistoryLimit: 5", "  revisionHistoryLimit: 5\n  replicaz: 3", StringComparison.Ordinal));
             string pdb = Path.Combine(copy, "poddisruptionbudget.yaml");
@@ -44,6 +40,44 @@ public sealed class KubernetesManifestTests
         {
             Directory.Delete(copy, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task The_validator_holds_the_dashboards_to_Grafanas_types()
+    {
+        string copy = CopyOfBase();
+        try
+        {
+            // A misspelt panel option and a value outside one of Grafana's enumerations.
+            string dashboards = Path.Combine(copy, "grafana-dashboards.yaml");
+            string text = File.ReadAllText(dashboards);
+            int legend = text.IndexOf("\"displayMode\": \"table\"", StringComparison.Ordinal);
+            int thresholds = text.IndexOf("\"mode\": \"absolute\"", StringComparison.Ordinal);
+            Assert.True(legend > 0 && thresholds > 0, "the dashboards no longer have a table legend and absolute thresholds to doctor");
+            text = text.Remove(legend, "\"displayMode\"".Length).Insert(legend, "\"displayMod\"");
+            text = text.Remove(thresholds, "\"mode\": \"absolute\"".Length).Insert(thresholds, "\"mode\": \"absolut\"");
+            File.WriteAllText(dashboards, text);
+
+            var result = await ValidateAsync(copy);
+            Assert.NotEqual(0, result.ExitCode);
+            Assert.Contains("options: Object literal may only specify known properties, and '\"displayMod\"' does not exist", result.AllOutput, StringComparison.Ordinal);
+            Assert.Contains("Type '\"absolut\"' is not assignable to type '\"absolute\" | \"percentage\"'", result.AllOutput, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(copy, recursive: true);
+        }
+    }
+
+    private static string CopyOfBase()
+    {
+        string copy = Directory.CreateTempSubdirectory("sluice-k8s-base-").FullName;
+        foreach (string file in Directory.GetFiles(RepositoryFiles.PathOf("deploy/k8s/base")))
+        {
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        }
+
+        return copy;
     }
 
     private static Task<CommandRun> ValidateAsync(string baseDirectory)

@@ -3,7 +3,9 @@
 //  2. each document validates against its kubernetes-models schema (core, KEDA, Prometheus Operator);
 //  3. no unknown keys: each document is type-checked by TypeScript as an object literal of the model's
 //     interface, and TypeScript's excess-property check names any key the schema does not know;
-//  4. the generated manifests are what generate.mjs writes now.
+//  4. the generated manifests are what generate.mjs writes now;
+//  5. each Grafana dashboard in a ConfigMap is type-checked against Grafana's own published types (@grafana/schema:
+//     the dashboard, its variables and annotations, and each panel's options and field config for its panel type).
 // Exit code 0 when all hold; every finding is printed.
 import { readFileSync, readdirSync, writeFileSync, mkdtempSync } from "node:fs";
 import { join, dirname, relative } from "node:path";
@@ -104,11 +106,46 @@ for (const match of readKeys) {
   if (!secretKeys.has(key)) problems.push(`secret.example.yaml: no ${key}, which a manifest reads from sluice-secrets`);
 }
 
-// Unknown keys: one TypeScript file typing every document as its model's interface.
+// Grafana's types, read as JSON: a string enum's values are its strings (`${T}`), panel options and field config may
+// leave out what Grafana fills with defaults, and an annotation may carry the Prometheus data source's own fields
+// (Grafana's schema leaves annotations open to the data source; these are the ones its Prometheus editor writes).
+const panelConfigs = { timeseries: ["TimeSeriesPanelCfg", true], stat: ["StatPanelCfg", false], table: ["TablePanelCfg", true] };
+const grafanaPrelude = [
+  `import type { Dashboard, AnnotationQuery } from "@grafana/schema";`,
+  ...Object.entries(panelConfigs).map(([type, [module]]) => `import type * as ${type} from "@grafana/schema/dist/esm/raw/composable/${type}/panelcfg/x/${module}_types.gen";`),
+  "type Json<T> = T extends string ? `${T}` : T extends number | boolean | null | undefined ? T : T extends readonly (infer U)[] ? Json<U>[] : T extends object ? { [K in keyof T]: Json<T[K]> } : T;",
+  "type Loose<T> = T extends string ? `${T}` : T extends number | boolean | null | undefined ? T : T extends readonly (infer U)[] ? Loose<U>[] : T extends object ? { [K in keyof T]?: Loose<T[K]> } : T;",
+  "type PromAnnotation = Json<AnnotationQuery> & { expr?: string; step?: string; titleFormat?: string; textFormat?: string; tagKeys?: string; useValueForTime?: boolean };",
+  "type GrafanaDashboard = Json<Omit<Dashboard, 'annotations'>> & { annotations?: { list?: PromAnnotation[] } };",
+].join("\n");
+
+function dashboardDeclarations(where, dashboard, first) {
+  const out = [{ where, text: `export const d${first}: GrafanaDashboard = ${JSON.stringify(dashboard, null, 1)};` }];
+  for (const panel of dashboard.panels ?? []) {
+    const at = `${where} panel "${panel.title}"`;
+    const config = panelConfigs[panel.type];
+    if (!config) { problems.push(`${at}: no Grafana panel type ${panel.type} known to the validator`); continue; }
+    const n = first + out.length;
+    out.push({ where: `${at} options`, text: `export const d${n}: Loose<${panel.type}.Options> = ${JSON.stringify(panel.options ?? {}, null, 1)};` });
+    if (config[1]) out.push({ where: `${at} fieldConfig.custom`, text: `export const d${n + 1}: Loose<${panel.type}.FieldConfig> = ${JSON.stringify(panel.fieldConfig?.defaults?.custom ?? {}, null, 1)};` });
+  }
+  return out;
+}
+
+// Unknown keys: one TypeScript file typing every document as its model's interface, and every dashboard as Grafana's.
 const scratch = mkdtempSync(join(tmpdir(), "sluice-k8s-"));
-const source = typeChecks
-  .map((c, i) => `import type { ${c.interfaceName} as T${i} } from "${c.modulePath}";\nexport const d${i}: T${i} = ${JSON.stringify(c.object, null, 1)};`)
-  .join("\n");
+const declarations = typeChecks.map((c, i) => ({
+  where: c.where,
+  text: `import type { ${c.interfaceName} as T${i} } from "${c.modulePath}";\nexport const d${i}: T${i} = ${JSON.stringify(c.object, null, 1)};`,
+}));
+for (const c of typeChecks.filter((c) => c.object.kind === "ConfigMap" && c.object.metadata?.labels?.grafana_dashboard)) {
+  for (const [name, text] of Object.entries(c.object.data ?? {})) {
+    let dashboard;
+    try { dashboard = JSON.parse(text); } catch (error) { problems.push(`${c.where} ${name}: JSON: ${error.message}`); continue; }
+    declarations.push(...dashboardDeclarations(`${c.where} ${name}`, dashboard, declarations.length));
+  }
+}
+const source = [grafanaPrelude, ...declarations.map((d) => d.text)].join("\n");
 const sourceFile = join(scratch, "manifests.ts");
 writeFileSync(sourceFile, source);
 const program = ts.createProgram([sourceFile], {
@@ -122,7 +159,7 @@ for (const diagnostic of ts.getPreEmitDiagnostics(program)) {
   if (diagnostic.file && diagnostic.start !== undefined) {
     const offset = diagnostic.start;
     const owner = [...diagnostic.file.text.matchAll(/export const d(\d+)/g)].filter((m) => m.index <= offset).pop();
-    where = owner ? typeChecks[Number(owner[1])].where : relative(scratch, diagnostic.file.fileName);
+    where = owner ? declarations[Number(owner[1])].where : relative(scratch, diagnostic.file.fileName);
   }
   problems.push(`${where}: ${message}`);
 }
@@ -136,4 +173,4 @@ if (problems.length > 0) {
   console.log(`${problems.length} problem(s) in ${checked} document(s)`);
   process.exit(1);
 }
-console.log(`${checked} documents in ${files.length} files: schemas valid (kubernetes-models), no unknown keys (TypeScript), kustomization complete, generated files current`);
+console.log(`${checked} documents in ${files.length} files: schemas valid (kubernetes-models), no unknown keys (TypeScript), dashboards typed as Grafana's (@grafana/schema), kustomization complete, generated files current`);
