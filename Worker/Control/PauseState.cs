@@ -50,6 +50,17 @@ public sealed class PauseState(TimeProvider time)
 
         lock (_gate)
         {
+            if (controlEvent.Renewed is not null)
+            {
+                // A renewal only refreshes the pause it copies: one resumed (or replaced) meanwhile stays as it is.
+                if (_paused.TryGetValue(controlEvent.Target, out var current) && current.At == controlEvent.At)
+                {
+                    _paused[controlEvent.Target] = controlEvent;
+                }
+
+                return;
+            }
+
             if (controlEvent.Paused)
             {
                 _paused[controlEvent.Target] = controlEvent;

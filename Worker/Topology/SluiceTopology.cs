@@ -22,7 +22,7 @@ public static class SluiceTopology
             new(QueueNames.Intake, DeadLetteringToFailed(options.IntakeDeliveryLimit)),
             new(QueueNames.Failed, Quorum()),
             new(QueueNames.Parked, Quorum()),
-            new(QueueNames.Control, new SortedDictionary<string, object>(StringComparer.Ordinal) { ["x-queue-type"] = "stream" }),
+            new(QueueNames.Control, AgedStream(options.ControlMaxAge, segmentBytes: 1024 * 1024)),
         };
 
         foreach (string egress in options.EffectiveEgresses)
@@ -30,7 +30,7 @@ public static class SluiceTopology
             queues.Add(new(QueueNames.Egress(egress), SingleActiveConsumer(DeadLetteringToFailed(options.EgressDeliveryLimit))));
             queues.Add(new(QueueNames.Due(egress), SingleActiveConsumer(DeadLetteringToFailed(options.EgressDeliveryLimit))));
             queues.Add(new(QueueNames.Status(egress), LatestOnly()));
-            queues.Add(new(QueueNames.Journal(egress), JournalStream(options.JournalMaxAge)));
+            queues.Add(new(QueueNames.Journal(egress), AgedStream(options.JournalMaxAge, segmentBytes: 8L * 1024 * 1024)));
             foreach (var tier in options.EffectiveDelayTiers)
             {
                 queues.Add(new(QueueNames.Delay(egress, tier), DelayTier(tier, QueueNames.Due(egress))));
@@ -54,14 +54,15 @@ public static class SluiceTopology
     }
 
     /// <summary>
-    /// A stream that keeps its records for <paramref name="maxAge"/>; small segments, because a stream
-    /// drops whole segments only, so retention follows the age closely.
+    /// A stream that keeps its records for <paramref name="maxAge"/>; small segments, because a stream drops whole
+    /// segments only, so retention follows the age closely (the control stream's few entries would otherwise sit in
+    /// one default 500 MB segment forever).
     /// </summary>
-    private static SortedDictionary<string, object> JournalStream(TimeSpan maxAge) => new(StringComparer.Ordinal)
+    private static SortedDictionary<string, object> AgedStream(TimeSpan maxAge, long segmentBytes) => new(StringComparer.Ordinal)
     {
         ["x-queue-type"] = "stream",
         ["x-max-age"] = $"{(long)maxAge.TotalSeconds}s",
-        ["x-stream-max-segment-size-bytes"] = 8L * 1024 * 1024,
+        ["x-stream-max-segment-size-bytes"] = segmentBytes,
     };
 
     /// <summary>Holds only the newest message: publishing a new one drops the older (status snapshots).</summary>

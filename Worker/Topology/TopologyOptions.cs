@@ -42,6 +42,13 @@ public sealed class TopologyOptions
     [Range(typeof(TimeSpan), "01:00:00", "3650.00:00:00")]
     public TimeSpan JournalMaxAge { get; set; } = TimeSpan.FromDays(3);
 
+    /// <summary>
+    /// How long the <c>mail.control</c> stream keeps its entries (pauses, resumes, retry-now). A pause still in force
+    /// is written again before it would age out (<see cref="Control.ControlRetention"/>), so retention never lifts one.
+    /// </summary>
+    [Range(typeof(TimeSpan), "01:00:00", "3650.00:00:00")]
+    public TimeSpan ControlMaxAge { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>The virtual host written into exported definitions.</summary>
     [Required]
     public string ExportVirtualHost { get; set; } = "/";

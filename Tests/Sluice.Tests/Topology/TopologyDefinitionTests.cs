@@ -53,6 +53,7 @@ public sealed class TopologyDefinitionTests
         Assert.All(topology.Queues.Where(q => !streams.Contains(q.Name)), q => Assert.Equal("quorum", q.Arguments["x-queue-type"]));
         Assert.All(streams, name => Assert.Equal("stream", topology.Queues.Single(q => q.Name == name).Arguments["x-queue-type"]));
         Assert.Equal("259200s", topology.Queues.Single(q => q.Name == QueueNames.Journal(QueueNames.DefaultEgress)).Arguments["x-max-age"]);
+        Assert.Equal("2592000s", topology.Queues.Single(q => q.Name == QueueNames.Control).Arguments["x-max-age"]); // 30 days: control entries age out too
     }
 
     [Fact]

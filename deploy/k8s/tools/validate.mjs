@@ -25,6 +25,7 @@ const models = {
   "v1/Secret": ["kubernetes-models/v1/Secret", "Secret", "ISecret"],
   "v1/ServiceAccount": ["kubernetes-models/v1/ServiceAccount", "ServiceAccount", "IServiceAccount"],
   "apps/v1/Deployment": ["kubernetes-models/apps/v1/Deployment", "Deployment", "IDeployment"],
+  "batch/v1/CronJob": ["kubernetes-models/batch/v1/CronJob", "CronJob", "ICronJob"],
   "policy/v1/PodDisruptionBudget": ["kubernetes-models/policy/v1/PodDisruptionBudget", "PodDisruptionBudget", "IPodDisruptionBudget"],
   "keda.sh/v1alpha1/ScaledObject": ["@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject", "ScaledObject", "IScaledObject"],
   "keda.sh/v1alpha1/TriggerAuthentication": ["@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication", "TriggerAuthentication", "ITriggerAuthentication"],
