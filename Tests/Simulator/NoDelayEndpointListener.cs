@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
@@ -34,28 +35,43 @@ internal sealed class NoDelayEndpointListenerFactory : IEndpointListenerFactory
             var client = await listener.AcceptTcpClientAsync(cancellationToken).ConfigureAwait(false);
             client.NoDelay = true;
             context.Properties[ConnectionKey] = client;
-            return new PlainPipe(client);
+            return new UpgradablePipe(client);
         }
 
         public void Dispose() => listener.Stop();
     }
 
-    /// <summary>A plain-text connection (the simulator does not offer STARTTLS).</summary>
-    private sealed class PlainPipe(TcpClient client) : ISecurableDuplexPipe
+    /// <summary>
+    /// A connection that starts in plain text and is upgraded by STARTTLS when the endpoint has a certificate
+    /// (<see cref="SimulatorOptions.Certificate"/>): the pipes are made again over the TLS stream.
+    /// </summary>
+    private sealed class UpgradablePipe(TcpClient client) : ISecurableDuplexPipe
     {
-        private readonly NetworkStream _stream = client.GetStream();
+        private Stream _stream = client.GetStream();
+        private PipeReader? _input;
+        private PipeWriter? _output;
 
-        public PipeReader Input => field ??= PipeReader.Create(_stream);
+        public PipeReader Input => _input ??= PipeReader.Create(_stream);
 
-        public PipeWriter Output => field ??= PipeWriter.Create(_stream);
+        public PipeWriter Output => _output ??= PipeWriter.Create(_stream);
 
-        public bool IsSecure => false;
+        public bool IsSecure => _stream is SslStream;
 
-        public SslProtocols SslProtocol => SslProtocols.None;
+        public SslProtocols SslProtocol => (_stream as SslStream)?.SslProtocol ?? SslProtocols.None;
 
-        public Task UpgradeAsync(X509Certificate certificate, SslProtocols protocols, CancellationToken cancellationToken = default) =>
-            throw new NotSupportedException("The simulator does not offer TLS.");
+        public async Task UpgradeAsync(X509Certificate certificate, SslProtocols protocols, CancellationToken cancellationToken = default)
+        {
+            var tls = new SslStream(_stream, leaveInnerStreamOpen: true);
+            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate, EnabledSslProtocols = protocols }, cancellationToken).ConfigureAwait(false);
+            _stream = tls;
+            _input = PipeReader.Create(_stream);
+            _output = PipeWriter.Create(_stream);
+        }
 
-        public void Dispose() => client.Dispose();
+        public void Dispose()
+        {
+            _stream.Dispose();
+            client.Dispose();
+        }
     }
 }

@@ -39,7 +39,14 @@ public sealed class ReceivingSimulator : IAsyncDisposable
         var policy = new ReplyPolicy(options.Rules, time);
         var serverOptions = new SmtpServerOptionsBuilder()
             .ServerName(options.ServerName)
-            .Endpoint(e => e.Endpoint(new IPEndPoint(IPAddress.Parse(options.Address), Port)).AllowUnsecureAuthentication(options.Users is not null))
+            .Endpoint(e =>
+            {
+                e.Endpoint(new IPEndPoint(IPAddress.Parse(options.Address), Port)).AllowUnsecureAuthentication(options.Users is not null);
+                if (options.Certificate is { } certificate)
+                {
+                    e.Certificate(certificate);
+                }
+            })
 
             // The SmtpServer package ends a session after this many error replies and appends
             // ", N retry(ies) remaining." to each; a provider's edge does neither, so allow (nearly) unlimited.

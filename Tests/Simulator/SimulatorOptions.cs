@@ -14,6 +14,10 @@ public sealed class SimulatorOptions
 
     public string ServerName { get; set; } = "sluice-simulator.local";
 
+    /// <summary>With a certificate (and its private key) the simulator offers STARTTLS and presents it; without one, plain text only.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; set; }
+
     /// <summary>Where to append the JSON-lines record of every reply; null keeps it in memory only.</summary>
     public string? RecordPath { get; set; }
 

@@ -4,6 +4,7 @@ using Sluice.Worker.Providers;
 using Sluice.Worker.Retry;
 using Sluice.Worker.Scheduling;
 using Sluice.Worker.Sending;
+using Sluice.Worker.Sending.MtaSts;
 
 namespace Sluice.Worker.Pipeline;
 
@@ -26,3 +27,6 @@ internal sealed partial class RetryOptionsValidator : IValidateOptions<RetryOpti
 
 [OptionsValidator]
 internal sealed partial class ProviderOptionsValidator : IValidateOptions<ProviderOptions>;
+
+[OptionsValidator]
+internal sealed partial class MtaStsOptionsValidator : IValidateOptions<MtaStsOptions>;

@@ -12,6 +12,7 @@ using Sluice.Worker.Scheduling;
 using Sluice.Worker.Senders;
 using Sluice.Worker.Signing;
 using Sluice.Worker.Sending;
+using Sluice.Worker.Sending.MtaSts;
 using Sluice.Worker.Telemetry;
 
 namespace Sluice.Worker.Pipeline;
@@ -33,6 +34,7 @@ public static class PipelineServiceExtensions
         services.AddOptionsWithValidateOnStart<RetryOptions, RetryOptionsValidator>().BindConfiguration(RetryOptions.SectionName);
         services.AddOptionsWithValidateOnStart<ProviderOptions, ProviderOptionsValidator>().BindConfiguration(ProviderOptions.SectionName);
         services.AddOptionsWithValidateOnStart<RoutingOptions>().BindConfiguration(RoutingOptions.SectionName);
+        services.AddOptionsWithValidateOnStart<MtaStsOptions, MtaStsOptionsValidator>().BindConfiguration(MtaStsOptions.SectionName);
         EgressSettings.Register(services, builder.Configuration);
         services.AddOptionsWithValidateOnStart<DkimOptions>().BindConfiguration(DkimOptions.SectionName);
         services.AddSingleton<IValidateOptions<DkimOptions>, DkimKeysValidator>();
@@ -49,6 +51,7 @@ public static class PipelineServiceExtensions
         services.AddSingleton<RetryPolicy>();
         services.AddSingleton<ProviderResolver>();
         services.AddSingleton<MxResolver>();
+        services.AddSingleton<MtaStsPolicies>();
         services.AddSingleton(sp => new EgressServices(
             sp.GetRequiredService<DelayTiers>(),
             sp.GetRequiredService<ReplyClassifier>(),
@@ -61,7 +64,8 @@ public static class PipelineServiceExtensions
             sp.GetRequiredService<SchedulerTelemetry>(),
             sp.GetRequiredService<DkimSigning>(),
             sp.GetRequiredService<SenderAuthState>(),
-            sp.GetRequiredService<MxResolver>()));
+            sp.GetRequiredService<MxResolver>(),
+            sp.GetRequiredService<MtaStsPolicies>()));
 
         // Hosted services start in this order and stop in reverse: schedulers stop before intake.
         services.AddHostedService<TopologyStartup>();

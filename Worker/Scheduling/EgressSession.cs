@@ -188,7 +188,7 @@ internal sealed partial class EgressSession(
 
     private async Task SendLoopAsync(ChannelReader<EgressWork> reader, EgressDispatcher dispatcher, HopPublisher publisher, CancellationToken stoppingToken)
     {
-        await using var connectionToSmarthost = new SmtpConnection(smtp.Value, services.Mx);
+        await using var connectionToSmarthost = new SmtpConnection(smtp.Value, services.Mx, services.MtaSts);
         await foreach (var item in reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
             if (_stopping)

@@ -64,6 +64,25 @@ public sealed class MxResolver(IOptions<ProviderOptions> options)
             : MxRoute.Refused(451, "4.4.4", $"no address for the mail hosts of {domain} ({string.Join(", ", names)})");
     }
 
+    /// <summary>A host's IPv4 and IPv6 addresses (empty when it has none or they cannot be looked up now).</summary>
+    public Task<IReadOnlyList<IPAddress>> AddressesAsync(string host, CancellationToken cancellationToken) => AddressesAsync(host, [], cancellationToken);
+
+    /// <summary>The TXT records of a name, each record's strings joined; empty when it has none; null when the lookup failed.</summary>
+    public async Task<IReadOnlyList<string>?> TxtAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var answer = await QueryAsync(name, QueryType.TXT, cancellationToken).ConfigureAwait(false);
+            return answer.Header.ResponseCode == DnsHeaderResponseCode.NotExistentDomain ? []
+                : answer.HasError ? null
+                : [.. answer.Answers.TxtRecords().Select(t => string.Concat(t.Text))];
+        }
+        catch (Exception e) when (e is DnsResponseException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The host's IPv4 and IPv6 addresses: from the MX answer's additional section when it carries them, else looked up.</summary>
     private async Task<IReadOnlyList<IPAddress>> AddressesAsync(string host, IEnumerable<DnsResourceRecord> additional, CancellationToken cancellationToken)
     {

@@ -5,6 +5,7 @@ using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
 using Sluice.Worker.Classification;
+using Sluice.Worker.Sending.MtaSts;
 
 namespace Sluice.Worker.Sending;
 
@@ -16,15 +17,18 @@ namespace Sluice.Worker.Sending;
 /// <para>
 /// Delivering to MX hosts, a failure to reach them is the receiver's, not the egress's: it comes back as a refusal of
 /// every recipient with the reply that stands for it (4.4.1 no host answered, 4.4.2 the connection was lost, or the
-/// resolver's), so it waits its retry within its partition while the rest of the egress goes on.
+/// resolver's), so it waits its retry within its partition while the rest of the egress goes on. A domain whose
+/// MTA-STS policy is enforced (RFC 8461) gets its mail only from an MX host the policy names, over STARTTLS with a
+/// certificate valid for that host; when none qualifies, its mail is deferred with 4.7.5 and never sent in clear.
 /// </para>
 /// </summary>
-public sealed class SmtpConnection(SmtpOptions options, MxResolver? mx = null) : IAsyncDisposable
+public sealed class SmtpConnection(SmtpOptions options, MxResolver? mx = null, MtaStsPolicies? mtaSts = null) : IAsyncDisposable
 {
     private RecipientTrackingSmtpClient? _client;
 
-    // Delivering to MX hosts: the host the open connection goes to.
+    // Delivering to MX hosts: the host the open connection goes to, and whether its certificate was checked for it.
     private string? _host;
+    private bool _verified;
 
     // Transactions begun on the open connection: a connection that has carried one may have been closed by the
     // server while it sat idle (receivers close idle sessions), which is not a smarthost fault.
@@ -180,21 +184,30 @@ public sealed class SmtpConnection(SmtpOptions options, MxResolver? mx = null) :
             return refusal;
         }
 
-        if (_client is { IsConnected: true } && route.Hosts.Any(h => h.Name.Equals(_host, StringComparison.OrdinalIgnoreCase)))
+        var policy = mtaSts is null ? null : await mtaSts.ForAsync(domain, CancellationToken.None).ConfigureAwait(false);
+        bool enforced = policy?.Mode == MtaStsMode.Enforce;
+        IReadOnlyList<MxHost> hosts = enforced ? [.. route.Hosts.Where(h => policy!.Allows(h.Name))] : route.Hosts;
+        if (hosts.Count == 0)
+        {
+            return SmtpReply.From(451, $"4.7.5 the MTA-STS policy of {domain} names none of its MX hosts ({string.Join(", ", route.Hosts.Select(h => h.Name))}; policy: {string.Join(", ", policy!.Mx)})");
+        }
+
+        if (_client is { IsConnected: true } && (_verified || !enforced) && hosts.Any(h => h.Name.Equals(_host, StringComparison.OrdinalIgnoreCase)))
         {
             return null;
         }
 
         await DropAsync().ConfigureAwait(false);
         string? last = null;
-        foreach (var host in route.Hosts)
+        foreach (var host in hosts)
         {
             foreach (var address in host.Addresses)
             {
                 try
                 {
-                    _client = await OpenClientAsync(host.Name, address, options.MxPort).ConfigureAwait(false);
+                    _client = await OpenClientAsync(host.Name, address, options.MxPort, verifyTls: enforced).ConfigureAwait(false);
                     _host = host.Name;
+                    _verified = enforced;
                     return null;
                 }
                 catch (Exception e) when (SmarthostException.IsConnectionFailure(e) || e is SmtpCommandException or NotSupportedException)
@@ -205,17 +218,29 @@ public sealed class SmtpConnection(SmtpOptions options, MxResolver? mx = null) :
             }
         }
 
-        return SmtpReply.From(451, $"4.4.1 no mail host of {domain} answered (last: {last})");
+        return enforced
+            ? SmtpReply.From(451, $"4.7.5 no MX host of {domain} that its MTA-STS policy allows took a session over TLS with a certificate valid for it (last: {last})")
+            : SmtpReply.From(451, $"4.4.1 no mail host of {domain} answered (last: {last})");
     }
 
-    private async Task<RecipientTrackingSmtpClient> OpenClientAsync(string host, IPAddress? address, int port)
+    /// <param name="host">The name the server is asked for (and its certificate checked against).</param>
+    /// <param name="address">Where it is, when resolved already.</param>
+    /// <param name="port">Its port.</param>
+    /// <param name="verifyTls">STARTTLS required and the certificate checked, whatever <c>Smtp:Security</c> says (an enforced MTA-STS policy).</param>
+    private async Task<RecipientTrackingSmtpClient> OpenClientAsync(string host, IPAddress? address, int port, bool verifyTls = false)
     {
         var client = new RecipientTrackingSmtpClient
         {
             Timeout = (int)options.CommandTimeout.TotalMilliseconds,
             CheckCertificateRevocation = options.CheckCertificateRevocation,
         };
-        if (DirectToReceivers && options.EffectiveSecurity == SmtpSecurity.StartTlsWhenAvailable)
+        var security = verifyTls ? SmtpSecurity.StartTlsRequired : options.EffectiveSecurity;
+        if (DirectToReceivers && security == SmtpSecurity.StartTlsRequired && mtaSts is not null)
+        {
+            // Checked: the system's roots, and the extra ones MtaSts:TrustedCertificatesFile names.
+            client.ServerCertificateValidationCallback = (_, certificate, chain, errors) => mtaSts.Trust.IsValid(certificate, chain, errors);
+        }
+        else if (DirectToReceivers && security == SmtpSecurity.StartTlsWhenAvailable)
         {
             // Opportunistic TLS to an MX host (RFC 7435): encryption against passive listeners, the certificate not
             // checked, as every MTA does without a policy that says otherwise.
@@ -226,7 +251,7 @@ public sealed class SmtpConnection(SmtpOptions options, MxResolver? mx = null) :
 
         try
         {
-            await OpenAsync(client, host, address, port).ConfigureAwait(false);
+            await OpenAsync(client, host, address, port, security).ConfigureAwait(false);
             return client;
         }
         catch
@@ -238,7 +263,7 @@ public sealed class SmtpConnection(SmtpOptions options, MxResolver? mx = null) :
     }
 
     /// <summary>Connects, secures and authenticates as configured, naming the step that failed.</summary>
-    private async Task OpenAsync(RecipientTrackingSmtpClient client, string host, IPAddress? address, int port)
+    private async Task OpenAsync(RecipientTrackingSmtpClient client, string host, IPAddress? address, int port, SmtpSecurity security)
     {
         if (!string.IsNullOrEmpty(options.HeloName))
         {
@@ -276,11 +301,11 @@ public sealed class SmtpConnection(SmtpOptions options, MxResolver? mx = null) :
 
         try
         {
-            await client.ConnectAsync(socket, host, port, SocketOptions(options.EffectiveSecurity), deadline.Token).ConfigureAwait(false);
+            await client.ConnectAsync(socket, host, port, SocketOptions(security), deadline.Token).ConfigureAwait(false);
         }
         catch (NotSupportedException e)
         {
-            throw new SmarthostException("tls-not-offered", $"{host}:{port} does not offer STARTTLS, and Smtp:Security is {options.EffectiveSecurity}: nothing is sent in clear", e);
+            throw new SmarthostException("tls-not-offered", $"{host}:{port} does not offer STARTTLS, and {(security == options.EffectiveSecurity ? $"Smtp:Security is {security}" : "its domain's MTA-STS policy is enforced")}: nothing is sent in clear", e);
         }
         catch (SslHandshakeException e)
         {
@@ -329,6 +354,7 @@ public sealed class SmtpConnection(SmtpOptions options, MxResolver? mx = null) :
         var client = _client;
         _client = null;
         _host = null;
+        _verified = false;
         _used = 0;
         try
         {

@@ -61,25 +61,10 @@ public sealed class BrokerTlsTests
     /// <summary>A CA and a server certificate for localhost signed by it, as PEM files; returns the CA's path.</summary>
     private static string WriteCertificates(string directory)
     {
-        using var caKey = RSA.Create(2048);
-        var caRequest = new CertificateRequest("CN=sluice-test-ca", caKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(2));
-
-        using var serverKey = RSA.Create(2048);
-        var serverRequest = new CertificateRequest("CN=localhost", serverKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName("localhost");
-        names.AddIpAddress(System.Net.IPAddress.Loopback);
-        serverRequest.CertificateExtensions.Add(names.Build());
-        serverRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        using var server = serverRequest.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1), [1, 2, 3, 4]);
-
-        string caFile = Path.Combine(directory, "ca.pem");
-        File.WriteAllText(caFile, ca.ExportCertificatePem());
+        using var authority = new TestCertificateAuthority();
+        using var server = authority.Issue(["localhost"], System.Net.IPAddress.Loopback);
         File.WriteAllText(Path.Combine(directory, "server.pem"), server.ExportCertificatePem());
-        File.WriteAllText(Path.Combine(directory, "server.key"), serverKey.ExportPkcs8PrivateKeyPem());
-        return caFile;
+        File.WriteAllText(Path.Combine(directory, "server.key"), server.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        return authority.WriteRootPem(directory);
     }
 }
