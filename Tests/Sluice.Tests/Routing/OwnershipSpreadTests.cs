@@ -41,12 +41,17 @@ public sealed class OwnershipSpreadTests
     }
 
     [Fact]
-    public async Task When_one_of_two_workers_is_killed_the_other_takes_its_egresses_over_from_the_journal_and_sends_each_once()
+    public async Task When_one_of_two_workers_is_killed_mid_drain_the_other_takes_its_egresses_over_sends_each_once_and_keeps_the_limits()
     {
+        const int limit = 20;      // recipients per second per partition (one recipient domain per egress here)
+        const int perEgress = 60;
+        const int connections = 4;
         await using var broker = await TestBroker.CreateAsync();
         await using var simulator = ReceivingSimulator.Start(new SimulatorOptions { Port = 0 });
         var configuration = PipelineConfiguration.For(broker, simulator,
             [.. Egresses.Select((e, i) => ($"Topology:Egresses:{i}", e)), ("Scheduler:HandOverAfter", "00:00:00.500"), ("Scheduler:StatusInterval", "00:00:00.200"),
+             ("Limits:Default:PermitLimit", limit.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("Limits:Default:Window", "00:00:01"),
+             ("Smtp:Connections", connections.ToString(System.Globalization.CultureInfo.InvariantCulture)),
              ("Logging:LogLevel:Sluice.Worker.Scheduling", "Information")]);
         await using var connection = await broker.ConnectAsync();
         await using var first = WorkerProcess.Start(configuration);
@@ -54,18 +59,35 @@ public sealed class OwnershipSpreadTests
         await first.WaitForOutputAsync("now owns egress", HangGuard); // the topology (and its status queues) exists
         await WaitForOwnerPidsAsync(connection, owners => owners.Count(o => o == first.Id) == 2 && owners.Count(o => o == second.Id) == 2);
 
-        // SIGKILL: no hand-over, no goodbye; the broker drops the dead worker's leases and roster seat at once.
-        first.Kill();
-        await WaitForOwnerPidsAsync(connection, owners => owners.All(o => o == second.Id));
-
         await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
+        var sent = new List<string>();
         foreach (string egress in Egresses)
         {
-            await publisher.PublishAsync(SampleMail.To($"after@{egress}.example") with { Egress = egress });
+            for (int i = 0; i < perEgress; i++)
+            {
+                string recipient = $"r{i}@{egress}.example";
+                await publisher.PublishAsync(SampleMail.To(recipient) with { Egress = egress });
+                sent.Add(recipient);
+            }
         }
 
-        await simulator.WaitUntilAsync(s => s.DeliveredCount == Egresses.Length, HangGuard);
-        Assert.All(RecordAnalysis.Deliveries(simulator.Records), d => Assert.Equal(1, d.Value));
+        // SIGKILL mid-drain: no hand-over, no goodbye; the broker drops the dead worker's leases and roster seat at once.
+        await simulator.WaitUntilAsync(s => s.DeliveredCount >= sent.Count / 3, HangGuard);
+        first.Kill();
+        await WaitForOwnerPidsAsync(connection, owners => owners.All(o => o == second.Id));
+        await simulator.WaitUntilAsync(s => RecordAnalysis.Deliveries(s.Records).Count >= sent.Count, HangGuard);
+
+        // Every recipient delivered; a duplicate needs a kill between a receiver's 250 and the journal's confirm: at most
+        // one per connection of each egress the dead worker owned. The survivor counted from the journals what the dead
+        // owner used of each window: no window of any partition over its limit across the hand-over.
+        var deliveries = RecordAnalysis.Deliveries(simulator.Records);
+        Assert.Equal(sent.Order(StringComparer.Ordinal), deliveries.Keys.Select(k => k.Recipient).Order(StringComparer.Ordinal));
+        Assert.InRange(deliveries.Values.Sum() - deliveries.Count, 0, 2 * connections);
+        foreach (string egress in Egresses)
+        {
+            int most = RecordAnalysis.MaxAttemptsInAnyWindow(simulator.Records, $"{egress}.example", TimeSpan.FromSeconds(1));
+            Assert.True(most <= limit, $"{egress}.example: {most} recipients in one window across the hand-over, limit {limit}");
+        }
     }
 
     /// <summary>
