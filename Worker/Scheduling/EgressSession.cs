@@ -86,8 +86,10 @@ internal sealed partial class EgressSession(
         var reporter = status.RunAsync(reporting.Token);
         using var gauges = services.Scheduling.Own(egress, status.Snapshot, lanes.Queues);
         services.Delivery.Owning(egress);
+        // Mode Mx: the senders share their idle connections per MX host (at most one idle per sender).
+        await using var mxPool = smtp.Value.Mode == SmtpMode.Mx ? new MxConnectionPool(smtp.Value.Connections, smtp.Value.MxIdleTimeout, services.Time) : null;
         var senders = Enumerable.Range(0, smtp.Value.Connections)
-            .Select(_ => SendLoopAsync(work.Reader, dispatcher, publisher, stoppingToken))
+            .Select(_ => SendLoopAsync(work.Reader, dispatcher, publisher, mxPool, stoppingToken))
             .ToList();
 
         // A paused egress stops consuming, so its mail stays where it is instead of circling the tiers.
@@ -186,9 +188,9 @@ internal sealed partial class EgressSession(
         }
     }
 
-    private async Task SendLoopAsync(ChannelReader<EgressWork> reader, EgressDispatcher dispatcher, HopPublisher publisher, CancellationToken stoppingToken)
+    private async Task SendLoopAsync(ChannelReader<EgressWork> reader, EgressDispatcher dispatcher, HopPublisher publisher, MxConnectionPool? mxPool, CancellationToken stoppingToken)
     {
-        await using var connectionToSmarthost = new SmtpConnection(smtp.Value, services.Mx, services.MtaSts);
+        await using var connectionToSmarthost = new SmtpConnection(smtp.Value, services.Mx, services.MtaSts, mxPool);
         await foreach (var item in reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
             if (_stopping)

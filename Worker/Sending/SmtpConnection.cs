@@ -22,7 +22,11 @@ namespace Sluice.Worker.Sending;
 /// certificate valid for that host; when none qualifies, its mail is deferred with 4.7.5 and never sent in clear.
 /// </para>
 /// </summary>
-public sealed class SmtpConnection(SmtpOptions options, MxResolver? mx = null, MtaStsPolicies? mtaSts = null) : IAsyncDisposable
+/// <param name="options">The egress's SMTP settings.</param>
+/// <param name="mx">Where domains' mail goes, in <see cref="SmtpMode.Mx"/>.</param>
+/// <param name="mtaSts">Receivers' MTA-STS policies, in <see cref="SmtpMode.Mx"/>.</param>
+/// <param name="pool">The egress's idle MX connections: where this one parks a connection it moves away from, and looks first.</param>
+public sealed class SmtpConnection(SmtpOptions options, MxResolver? mx = null, MtaStsPolicies? mtaSts = null, MxConnectionPool? pool = null) : IAsyncDisposable
 {
     private RecipientTrackingSmtpClient? _client;
 
@@ -197,6 +201,27 @@ public sealed class SmtpConnection(SmtpOptions options, MxResolver? mx = null, M
             return null;
         }
 
+        // Moving to another host: a pooled connection to one of these hosts is taken before a new one is opened, and the
+        // open connection waits in the pool for the next sender with mail for its host (taken first, so parking cannot
+        // push out the very connection wanted).
+        var pooled = pool is null ? null : await pool.TakeAsync([.. hosts.Select(h => h.Name)], verified: enforced).ConfigureAwait(false);
+        if (pool is not null && _client is { IsConnected: true } open && _host is { } openHost)
+        {
+            bool verified = _verified;
+            _client = null;
+            _host = null;
+            _verified = false;
+            _used = 0;
+            await pool.ParkAsync(open, openHost, verified).ConfigureAwait(false);
+        }
+
+        if (pooled is { } reuse)
+        {
+            await DropAsync().ConfigureAwait(false);
+            (_client, _host, _verified, _used) = (reuse.Client, reuse.Host, reuse.Verified, 1);
+            return null;
+        }
+
         await DropAsync().ConfigureAwait(false);
         string? last = null;
         foreach (var host in hosts)
@@ -356,6 +381,12 @@ public sealed class SmtpConnection(SmtpOptions options, MxResolver? mx = null, M
         _host = null;
         _verified = false;
         _used = 0;
+        await CloseAsync(client).ConfigureAwait(false);
+    }
+
+    /// <summary>Says QUIT (briefly) and disposes the client; a connection already broken is just disposed.</summary>
+    internal static async Task CloseAsync(RecipientTrackingSmtpClient client)
+    {
         try
         {
             if (client.IsConnected)

@@ -17,6 +17,13 @@ public sealed class SmtpOptions
     [Range(1, 65535)]
     public int MxPort { get; set; } = 25;
 
+    /// <summary>
+    /// Mode Mx: how long a connection to an MX host waits idle in the egress's pool for the next message its host serves
+    /// before it is closed (receivers close idle sessions themselves after a while).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan MxIdleTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     [Required]
     public string Host { get; set; } = "localhost";
 

@@ -95,6 +95,38 @@ public sealed class DirectToMxTests
         Assert.Equal(0u, await QueueReader.CountAsync(connection, QueueNames.Parked));
     }
 
+    [Fact]
+    public async Task A_sender_moving_between_mail_hosts_takes_up_its_pooled_connection_again_instead_of_opening_a_new_session()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+        await using var first = ReceivingSimulator.Start(new SimulatorOptions { Port = 0 });
+        await using var second = ReceivingSimulator.Start(new SimulatorOptions { Port = first.Port, Address = "127.0.0.2" });
+        using var dns = SimulatedDns.Start(new DnsOptions
+        {
+            Port = 0,
+            MxHosts = { ["left.pool.example"] = ["10 mx.left.pool.example"], ["right.pool.example"] = ["10 mx.right.pool.example"] },
+            Addresses = { ["mx.left.pool.example"] = ["127.0.0.1"], ["mx.right.pool.example"] = ["127.0.0.2"] },
+        });
+
+        // One sender, so every message after the first moves it between the two hosts.
+        await using var worker = await InProcessWorker.StartAsync(PipelineConfiguration.For(broker, first,
+            ("Smtp:Mode", "Mx"), ("Smtp:MxPort", first.Port.ToString(CultureInfo.InvariantCulture)), ("Smtp:Connections", "1"), ("Smtp:MxIdleTimeout", "00:01:00"),
+            ("Providers:Dns:Enabled", "true"), ("Providers:Dns:Servers:0", $"127.0.0.1:{dns.Port}")));
+        await using var connection = await broker.ConnectAsync();
+        await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
+        for (int i = 0; i < 4; i++)
+        {
+            await publisher.PublishAsync(SampleMail.To($"l{i}@left.pool.example"));
+            await publisher.PublishAsync(SampleMail.To($"r{i}@right.pool.example"));
+        }
+
+        await first.WaitUntilAsync(s => s.DeliveredCount >= 4, HangGuard);
+        await second.WaitUntilAsync(s => s.DeliveredCount >= 4, HangGuard);
+
+        // One session per mail host for all eight messages (without the pool: a new session at every move).
+        Assert.Equal((1, 1), (first.SessionCount, second.SessionCount));
+    }
+
     private static List<string> Delivered(ReceivingSimulator simulator) =>
         [.. simulator.Records.Where(r => r.Stage == ReplyRecord.DataStage).Select(r => r.Recipient).Order(StringComparer.Ordinal)];
 }
