@@ -21,9 +21,9 @@ var edgesPacing = new Option<string[]>("--edges-pacing")
 };
 var phases = new Option<string[]>("--phases")
 {
-    Description = "Which phases to run (ceiling, shaping, warm, edges, replicas, memory); all by default.",
+    Description = "Which phases to run (ceiling, shaping, warm, edges, replicas, mx, memory); all by default.",
     AllowMultipleArgumentsPerToken = true,
-    DefaultValueFactory = _ => ["ceiling", "shaping", "warm", "edges", "replicas", "memory"],
+    DefaultValueFactory = _ => ["ceiling", "shaping", "warm", "edges", "replicas", "mx", "memory"],
 };
 var root = new RootCommand("Measure Sluice against the receiving simulator (needs RabbitMQ with the management plugin on localhost).")
 {
@@ -92,6 +92,13 @@ root.SetAction(async (parse, _) =>
         double one = await ReplicasPhase.RunAsync(1, parse.GetValue(ceilingMessages), parse.GetValue(connections), output);
         double two = await ReplicasPhase.RunAsync(2, parse.GetValue(ceilingMessages), parse.GetValue(connections), output);
         await Report($"replicas (2 workers / 1)         {two / one,8:0.000}   printed   ({two:0} / {one:0} msg/s; both in this process, on {Environment.ProcessorCount} cores)");
+    }
+
+    if (run.Contains("mx"))
+    {
+        await output.WriteLineAsync("direct to MX hosts vs through a smarthost (unlimited drain, 100 domains on two mail hosts):");
+        var (relay, mx, sessions) = await MxPhase.RunAsync(parse.GetValue(ceilingMessages), parse.GetValue(connections), output);
+        await Report($"mx (direct / relay drain)        {mx / relay,8:0.000}   printed   ({mx:0} / {relay:0} msg/s; {sessions:0.000} SMTP sessions per message)");
     }
 
     if (run.Contains("memory") && parse.GetValue(memoryLarge) > 0)
