@@ -28,7 +28,7 @@ public sealed class MtaStsPolicyServer : IAsyncDisposable
         _listener = new TcpListener(address, 0);
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _serving = AcceptAsync();
+        _serving = TcpAcceptLoop.RunAsync(_listener, client => { _ = Task.Run(() => ServeAsync(client)); return Task.CompletedTask; }, _stop.Token);
     }
 
     /// <summary>The policy text by host name (<c>mta-sts.DOMAIN</c>); a test may change one while the server runs.</summary>
@@ -56,24 +56,6 @@ public sealed class MtaStsPolicyServer : IAsyncDisposable
         }
 
         _stop.Dispose();
-    }
-
-    private async Task AcceptAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            _ = Task.Run(() => ServeAsync(client));
-        }
     }
 
     private async Task ServeAsync(TcpClient client)

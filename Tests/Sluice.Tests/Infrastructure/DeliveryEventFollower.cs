@@ -15,4 +15,20 @@ public static class DeliveryEventFollower
         await channel.QueueBindAsync(queue.QueueName, DeliveryEventWire.Exchange, bindingKey);
         return queue.QueueName;
     }
+
+    /// <summary>
+    /// Takes messages from a follower's queue until <paramref name="count"/> events have been read: one message may
+    /// carry the events of several recipients and messages (the worker batches them), so messages are not events.
+    /// </summary>
+    public static async Task<List<DeliveryEvent>> TakeEventsAsync(IConnection connection, string queue, int count, TimeSpan hangGuard)
+    {
+        var events = new List<DeliveryEvent>();
+        while (events.Count < count)
+        {
+            var taken = await QueueReader.TakeAsync(connection, queue, 1, hangGuard);
+            events.AddRange(DeliveryEventWire.Deserialize(taken[0].Body.Span));
+        }
+
+        return events;
+    }
 }

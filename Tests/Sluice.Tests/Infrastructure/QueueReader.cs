@@ -60,6 +60,13 @@ public static class QueueReader
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += async (_, delivery) =>
         {
+            // An ack frees a prefetch slot, so the broker may hand over one more before the cancel below: left unacked,
+            // it goes back to the queue when the channel closes (acking it would lose it for the next taker).
+            if (taken.Count >= count)
+            {
+                return;
+            }
+
             // The body buffer is only valid during the handler: copy it.
             taken.Add(new BasicDeliverEventArgs(delivery.ConsumerTag, delivery.DeliveryTag, delivery.Redelivered,
                 delivery.Exchange, delivery.RoutingKey, delivery.BasicProperties, delivery.Body.ToArray()));

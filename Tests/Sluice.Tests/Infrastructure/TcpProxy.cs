@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Sluice.Simulator;
 
 namespace Sluice.Tests.Infrastructure;
 
@@ -72,40 +73,29 @@ public sealed class TcpProxy : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task AcceptAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return; // stopping
-            }
+    private Task AcceptAsync() => TcpAcceptLoop.RunAsync(_listener, ConnectUpstreamAsync, _stop.Token);
 
-            var upstream = new TcpClient();
-            try
+    private async Task ConnectUpstreamAsync(TcpClient client)
+    {
+        var upstream = new TcpClient();
+        try
+        {
+            await upstream.ConnectAsync(_targetHost, _targetPort, _stop.Token).ConfigureAwait(false);
+            lock (_connections)
             {
-                await upstream.ConnectAsync(_targetHost, _targetPort, _stop.Token).ConfigureAwait(false);
-                lock (_connections)
-                {
-                    // Streams are taken under the lock Resume cuts connections under, so a cut cannot fall in between.
-                    var (clientStream, upstreamStream) = (client.GetStream(), upstream.GetStream());
-                    _connections.Add(client);
-                    _connections.Add(upstream);
-                    _ = PumpAsync(clientStream, upstreamStream);
-                    _ = PumpAsync(upstreamStream, clientStream);
-                }
+                // Streams are taken under the lock Resume cuts connections under, so a cut cannot fall in between.
+                var (clientStream, upstreamStream) = (client.GetStream(), upstream.GetStream());
+                _connections.Add(client);
+                _connections.Add(upstream);
+                _ = PumpAsync(clientStream, upstreamStream);
+                _ = PumpAsync(upstreamStream, clientStream);
             }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException or IOException)
-            {
-                // This one connection failed (or the proxy stops): drop it and keep accepting.
-                client.Dispose();
-                upstream.Dispose();
-            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException or IOException)
+        {
+            // This one connection failed (or the proxy stops): drop it and keep accepting.
+            client.Dispose();
+            upstream.Dispose();
         }
     }
 

@@ -66,12 +66,13 @@ public sealed class MtaStsTests
             },
         });
 
+        var logs = new LogCapture();
         await using var worker = await InProcessWorker.StartAsync(PipelineConfiguration.For(broker, plain,
             ("Smtp:Mode", "Mx"), ("Smtp:MxPort", plain.Port.ToString(CultureInfo.InvariantCulture)),
             ("Providers:Dns:Enabled", "true"), ("Providers:Dns:Servers:0", $"127.0.0.1:{dns.Port}"),
             ("MtaSts:PolicyPort", policies.Port.ToString(CultureInfo.InvariantCulture)),
             ("MtaSts:TrustedCertificatesFile", authority.WriteRootPem(folder)),
-            ("Retry:InitialDelay", "01:00:00")));
+            ("Retry:InitialDelay", "01:00:00"), ("Logging:LogLevel:Sluice.Worker.Sending", "Information")), logs);
         await using var connection = await broker.ConnectAsync();
         string deferrals = await DeliveryEventFollower.BindAsync(connection, "deferred.#");
         await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
@@ -81,8 +82,10 @@ public sealed class MtaStsTests
             await publisher.PublishAsync(SampleMail.To(recipient));
         }
 
-        var deferred = (await QueueReader.TakeAsync(connection, deferrals, 2, HangGuard))
-            .SelectMany(m => DeliveryEventWire.Deserialize(m.Body.Span)).OrderBy(e => e.Recipient, StringComparer.Ordinal).ToList();
+        // Each policy is fetched once, and usable (the log says so).
+        await logs.WaitForAsync("MTA-STS policy of", 4, HangGuard);
+        Assert.Equal(0, logs.Count("not usable"));
+        var deferred = (await DeliveryEventFollower.TakeEventsAsync(connection, deferrals, 2, HangGuard)).OrderBy(e => e.Recipient, StringComparer.Ordinal).ToList();
         await tls.WaitUntilAsync(s => s.DeliveredCount >= 1, HangGuard);
         await plain.WaitUntilAsync(s => s.DeliveredCount >= 2, HangGuard);
 

@@ -23,30 +23,23 @@ public sealed class KubernetesManifestTests
     [Fact]
     public async Task The_validator_names_an_unknown_key_and_a_wrongly_typed_value()
     {
-        string copy = CopyOfBase();
-        try
+        var result = await ValidateDoctoredCopyAsync(copy =>
         {
             string deployment = Path.Combine(copy, "deployment.yaml");
             File.WriteAllText(deployment, File.ReadAllText(deployment).Replace("  revisionHistoryLimit: 5", "  revisionHistoryLimit: 5\n  replicaz: 3", StringComparison.Ordinal));
             string pdb = Path.Combine(copy, "poddisruptionbudget.yaml");
             File.WriteAllText(pdb, File.ReadAllText(pdb).Replace("minAvailable: 1", "minAvailable: [1]", StringComparison.Ordinal));
+        });
 
-            var result = await ValidateAsync(copy);
-            Assert.NotEqual(0, result.ExitCode);
-            Assert.Contains("\"replicaz\"' does not exist", result.AllOutput, StringComparison.Ordinal);
-            Assert.Contains("poddisruptionbudget.yaml PodDisruptionBudget/sluice: schema", result.AllOutput, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(copy, recursive: true);
-        }
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("\"replicaz\"' does not exist", result.AllOutput, StringComparison.Ordinal);
+        Assert.Contains("poddisruptionbudget.yaml PodDisruptionBudget/sluice: schema", result.AllOutput, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task The_validator_holds_the_dashboards_to_Grafanas_types()
     {
-        string copy = CopyOfBase();
-        try
+        var result = await ValidateDoctoredCopyAsync(copy =>
         {
             // A misspelt panel option and a value outside one of Grafana's enumerations.
             string dashboards = Path.Combine(copy, "grafana-dashboards.yaml");
@@ -57,27 +50,31 @@ public sealed class KubernetesManifestTests
             text = text.Remove(legend, "\"displayMode\"".Length).Insert(legend, "\"displayMod\"");
             text = text.Remove(thresholds, "\"mode\": \"absolute\"".Length).Insert(thresholds, "\"mode\": \"absolut\"");
             File.WriteAllText(dashboards, text);
+        });
 
-            var result = await ValidateAsync(copy);
-            Assert.NotEqual(0, result.ExitCode);
-            Assert.Contains("options: Object literal may only specify known properties, and '\"displayMod\"' does not exist", result.AllOutput, StringComparison.Ordinal);
-            Assert.Contains("Type '\"absolut\"' is not assignable to type '\"absolute\" | \"percentage\"'", result.AllOutput, StringComparison.Ordinal);
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("options: Object literal may only specify known properties, and '\"displayMod\"' does not exist", result.AllOutput, StringComparison.Ordinal);
+        Assert.Contains("Type '\"absolut\"' is not assignable to type '\"absolute\" | \"percentage\"'", result.AllOutput, StringComparison.Ordinal);
+    }
+
+    /// <summary>Validates a copy of the base after <paramref name="doctor"/> has changed it (the copy is deleted after).</summary>
+    private static async Task<CommandRun> ValidateDoctoredCopyAsync(Action<string> doctor)
+    {
+        string copy = Directory.CreateTempSubdirectory("sluice-k8s-base-").FullName;
+        try
+        {
+            foreach (string file in Directory.GetFiles(RepositoryFiles.PathOf("deploy/k8s/base")))
+            {
+                File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+            }
+
+            doctor(copy);
+            return await ValidateAsync(copy);
         }
         finally
         {
             Directory.Delete(copy, recursive: true);
         }
-    }
-
-    private static string CopyOfBase()
-    {
-        string copy = Directory.CreateTempSubdirectory("sluice-k8s-base-").FullName;
-        foreach (string file in Directory.GetFiles(RepositoryFiles.PathOf("deploy/k8s/base")))
-        {
-            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
-        }
-
-        return copy;
     }
 
     private static Task<CommandRun> ValidateAsync(string baseDirectory)
