@@ -49,7 +49,7 @@ public sealed partial class EgressDispatcher
         EgressWork work, EgressEnvelope envelope, IReadOnlyList<string> recipients, DateTimeOffset notBefore, bool slotted, int attempts, string? reply,
         KeyValuePair<string, object?>[]? extraHeaders = null)
     {
-        backlog.Left(envelope.Partition, envelope.AcceptedAt);
+        state.Backlog.Left(envelope.Partition, envelope.AcceptedAt);
         services.Scheduling.Delayed(egress);
         var tier = services.Tiers.For(notBefore - _time.GetUtcNow());
         return PublishCopyAsync(work, QueueNames.Delay(egress, tier), recipients, [.. DelayHeaders(notBefore, slotted, attempts, reply), .. extraHeaders ?? []]);

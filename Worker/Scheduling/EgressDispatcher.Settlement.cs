@@ -66,8 +66,8 @@ public sealed partial class EgressDispatcher
                     hops.Add(events.PublishAsync(envelope, recipients, DeliveryOutcomes.Failed, attempts, reply: reply, reason: FailureReasons.Rejected));
                     break;
                 case SettlementStep.Throttle throttle:
-                    planner.CoolDown(envelope.Partition, throttle.CoolUntil);
-                    limiters.Throttled(envelope.Partition);
+                    state.Planner.CoolDown(envelope.Partition, throttle.CoolUntil);
+                    state.Limiters.Throttled(envelope.Partition);
                     LogThrottled(envelope.Partition, shown, throttle.CoolUntil);
                     // A throttle is about the rate, not this message: it goes back onto the partition's slot plan
                     // (after the cool-down, at the cut rate) rather than on an exponential backoff.
@@ -84,15 +84,15 @@ public sealed partial class EgressDispatcher
                     break;
                 case SettlementStep.BanPartition ban:
                     // The receiver bans this sender for the mail it hosts: that partition stops (its lane waits), nobody else's mail does.
-                    planner.Suspend(envelope.Partition, ban.Until);
-                    limiters.RampAfterBan(envelope.Partition, ban.Until);
+                    state.Planner.Suspend(envelope.Partition, ban.Until);
+                    state.Limiters.RampAfterBan(envelope.Partition, ban.Until);
                     LogPartitionBanned(egress, envelope.Partition, shown, ban.Until);
                     services.Scheduling.Suspended(egress, envelope.Partition);
                     hops.Add(journal.SuspendedAsync(now, ban.Until, envelope.Partition));
                     hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, reply, DeliveryOutcomes.Banned, earliest: null, latest: ban.RetryBy));
                     break;
                 case SettlementStep.BanEgress ban:
-                    if (breaker.Trip(ban.Until))
+                    if (state.Breaker.Trip(ban.Until))
                     {
                         LogBanned(egress, shown, ban.Until);
                         services.Scheduling.Suspended(egress);
@@ -101,7 +101,7 @@ public sealed partial class EgressDispatcher
                     // A new owner keeps the suspension instead of sending into the ban; when it ends, the egress comes
                     // back on the warm-up ramp.
                     hops.Add(journal.SuspendedAsync(now, ban.Until));
-                    limiters.WarmUp.Begin(ban.Until);
+                    state.Limiters.WarmUp.Begin(ban.Until);
                     hops.Add(RetryLaterAsync(work, envelope, recipients, attempts, reply, DeliveryOutcomes.Banned, earliest: null, latest: ban.RetryBy));
                     break;
             }
@@ -109,13 +109,13 @@ public sealed partial class EgressDispatcher
 
         if (report.Accepted.Count > 0)
         {
-            limiters.Delivered(envelope.Partition);
-            recent.Delivered(envelope.Partition, report.Accepted.Count);
+            state.Limiters.Delivered(envelope.Partition);
+            state.Activity.Delivered(envelope.Partition, report.Accepted.Count);
         }
 
         if ((report.Refused.Count > 0 ? report.Refused[^1].Reply : report.Reply) is { } last)
         {
-            recent.Replied(envelope.Partition, PrintableText.Escape(last.ToString(), 200));
+            state.Activity.Replied(envelope.Partition, PrintableText.Escape(last.ToString(), 200));
         }
 
         // Recorded before anything is acked: from here on no copy of this message reaches these recipients again.
@@ -141,10 +141,10 @@ public sealed partial class EgressDispatcher
         }
 
         DateTimeOffset notBefore;
-        var limiter = onSlot ? limiters.PartitionLimiter(envelope.Partition) : null;
+        var limiter = onSlot ? state.Limiters.PartitionLimiter(envelope.Partition) : null;
         if (limiter is not null)
         {
-            notBefore = Moments.Latest(planner.Reserve(envelope.Partition, recipients.Count, limiter), earliest)!.Value;
+            notBefore = Moments.Latest(state.Planner.Reserve(envelope.Partition, recipients.Count, limiter), earliest)!.Value;
         }
         else
         {
@@ -165,6 +165,6 @@ public sealed partial class EgressDispatcher
     {
         var ceiling = services.Retry.ThrottleCoolDown;
         double windows = services.Retry.ThrottleCoolDownWindows;
-        return windows > 0 && limiters.PartitionLimiter(partition) is { } limiter && limiter.Window * windows < ceiling ? limiter.Window * windows : ceiling;
+        return windows > 0 && state.Limiters.PartitionLimiter(partition) is { } limiter && limiter.Window * windows < ceiling ? limiter.Window * windows : ceiling;
     }
 }

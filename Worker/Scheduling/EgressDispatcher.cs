@@ -28,12 +28,7 @@ namespace Sluice.Worker.Scheduling;
 public sealed partial class EgressDispatcher(
     string egress,
     EgressServices services,
-    EgressLimiters limiters,
-    SlotPlanner planner,
-    EgressGate gate,
-    EgressBreaker breaker,
-    DomainBacklog backlog,
-    PartitionActivity recent,
+    EgressState state,
     HopPublisher publisher,
     WaitingLanes lanes,
     DeliveryJournal journal,
@@ -56,7 +51,7 @@ public sealed partial class EgressDispatcher(
         {
             // Its lane took the permits for it already: straight to the send.
             envelope = granted;
-            backlog.Returned(envelope.Partition, envelope.AcceptedAt);
+            state.Backlog.Returned(envelope.Partition, envelope.AcceptedAt);
         }
         else if (await ReadAsync(work).ConfigureAwait(false) is { } read)
         {
@@ -109,11 +104,11 @@ public sealed partial class EgressDispatcher(
         // by the lane to be settled here); one just read from its lane into the owner's hands still waits.
         if (work.FromDue || work.Envelope is not null)
         {
-            backlog.Returned(envelope.Partition, envelope.AcceptedAt);
+            state.Backlog.Returned(envelope.Partition, envelope.AcceptedAt);
         }
         else
         {
-            backlog.Seen(envelope.Partition);
+            state.Backlog.Seen(envelope.Partition);
         }
 
         return await SetAsideUnsendableAsync(work, envelope).ConfigureAwait(false) is { } sendable
@@ -153,14 +148,14 @@ public sealed partial class EgressDispatcher(
                 await Task.Delay(admit.WaitFirst, _time, stopping).ConfigureAwait(false);
             }
 
-            await gate.WaitOpenAsync(stopping).ConfigureAwait(false);
+            await state.Gate.WaitOpenAsync(stopping).ConfigureAwait(false);
             if (await smtp.EnsureConnectedAsync(envelope.Domain).ConfigureAwait(false) is { } connectFailure)
             {
                 await BackOffAsync(connectFailure, stopping).ConfigureAwait(false);
                 continue;
             }
 
-            var admission = await limiters.AdmitAsync(envelope.Partition, envelope.Mail.Tenant, envelope.Recipients.Count, stopping).ConfigureAwait(false);
+            var admission = await state.Limiters.AdmitAsync(envelope.Partition, envelope.Mail.Tenant, envelope.Recipients.Count, stopping).ConfigureAwait(false);
             if (admission is Admission.Granted granted)
             {
                 return granted.Lease;
@@ -203,17 +198,17 @@ public sealed partial class EgressDispatcher(
         envelope.Recipients.Count,
         InLane: work.Lane is not null,
         EgressPaused: services.Pauses.IsPaused(new ControlTarget(ControlTargetKind.Egress, egress)),
-        EgressSuspendedUntil: breaker.SuspendedUntil,
+        EgressSuspendedUntil: state.Breaker.SuspendedUntil,
         PartitionPaused: services.Pauses.Holds(egress, envelope.Domain, envelope.Provider, envelope.Mail.Tenant),
-        LargestTransaction: limiters.LargestTransaction(envelope.Partition, envelope.Mail.Tenant),
-        CoolingUntil: planner.CoolingUntil(envelope.Partition),
+        LargestTransaction: state.Limiters.LargestTransaction(envelope.Partition, envelope.Mail.Tenant),
+        CoolingUntil: state.Planner.CoolingUntil(envelope.Partition),
         PartitionHasLane: lanes.HasLane(envelope.Partition),
         LaneRefused: laneRefused,
         services.Tiers.Shortest,
         services.PausedRecheck,
         fallback,
         Rerouted: work.Rerouted,
-        PartitionSuspendedUntil: planner.SuspendedUntil(envelope.Partition),
+        PartitionSuspendedUntil: state.Planner.SuspendedUntil(envelope.Partition),
         SenderHeld: services.Senders?.HeldBecause(EmailAddressNormalizer.DomainOf(envelope.Mail.From.Address), egress));
 
     /// <summary>Settles the message as decided without a send: parked, split, or round the tiers (to a reserved slot of the level that refused).</summary>
@@ -225,7 +220,7 @@ public sealed partial class EgressDispatcher(
         Decision.HoldSender held => HoldSenderAsync(work, envelope, held),
         Decision.ToTiers tiers => DelayAsync(work, envelope, envelope.Recipients, tiers.NotBefore, tiers.Slotted, envelope.Attempts, null),
         Decision.ToSlot when limited is not null => DelayAsync(work, envelope, envelope.Recipients,
-            planner.Reserve(limited.Level, envelope.Recipients.Count, limited.Limiter, envelope.Slotted ? envelope.NotBefore : null), slotted: true, envelope.Attempts, null),
+            state.Planner.Reserve(limited.Level, envelope.Recipients.Count, limited.Limiter, envelope.Slotted ? envelope.NotBefore : null), slotted: true, envelope.Attempts, null),
         _ => throw new InvalidOperationException($"{decision} is not settled without a send"),
     };
 
@@ -235,7 +230,7 @@ public sealed partial class EgressDispatcher(
         bool taken = await lanes.TryTakeAsync(work, envelope, queue => MoveAsync(work, queue, [], envelope.Recipients)).ConfigureAwait(false);
         if (taken && (work.Lane is null || work.Envelope is not null))
         {
-            backlog.Left(envelope.Partition, envelope.AcceptedAt);
+            state.Backlog.Left(envelope.Partition, envelope.AcceptedAt);
         }
 
         return taken;
@@ -261,7 +256,7 @@ public sealed partial class EgressDispatcher(
 
     private async Task<EgressEnvelope?> SendWithLeaseAsync(EgressWork work, EgressEnvelope envelope, IDisposable lease, SmtpConnection smtp, CancellationToken stopping)
     {
-        if (breaker.SuspendedUntil is not null || planner.CoolingUntil(envelope.Partition) is not null)
+        if (state.Breaker.SuspendedUntil is not null || state.Planner.CoolingUntil(envelope.Partition) is not null)
         {
             // Banned or throttled since its permits were granted (it waited for a free connection): decided again.
             lease.Dispose();
@@ -322,7 +317,7 @@ public sealed partial class EgressDispatcher(
                 return envelope;
             }
 
-            gate.Succeeded();
+            state.Gate.Succeeded();
             await SettleAsync(work, envelope, report, JournalRecord.Settled(sending, report.Accepted, envelope.Attempts + 1, ended), smtp.DirectToReceivers).ConfigureAwait(false);
             return null;
         }
@@ -437,7 +432,7 @@ public sealed partial class EgressDispatcher(
     private async Task BackOffAsync(Exception failure, CancellationToken stopping)
     {
         var fault = SmarthostException.From(failure);
-        var backoff = gate.Failed($"{fault.Kind}: {fault.Message}", out bool closedAnew);
+        var backoff = state.Gate.Failed($"{fault.Kind}: {fault.Message}", out bool closedAnew);
         services.Delivery.SmarthostFailed(egress, fault.Kind);
         if (closedAnew)
         {
@@ -445,9 +440,9 @@ public sealed partial class EgressDispatcher(
             LogConnectionFailureDetail(failure);
         }
 
-        limiters.WarmUp.AfterOutage(gate.Outage, gate.ClosedUntil);
+        state.Limiters.WarmUp.AfterOutage(state.Gate.Outage, state.Gate.ClosedUntil);
 
-        await gate.WaitOpenAsync(stopping).ConfigureAwait(false);
+        await state.Gate.WaitOpenAsync(stopping).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -80,9 +80,10 @@ internal sealed partial class EgressSession(
 
         var backlog = new DomainBacklog();
         var activity = new PartitionActivity(services.Time);
-        var dispatcher = new EgressDispatcher(egress, services, limiters, planner, gate, breaker, backlog, activity, publisher, lanes, journal, events, logger, fallback);
+        var state = new EgressState(limiters, planner, gate, breaker, backlog, activity);
+        var dispatcher = new EgressDispatcher(egress, services, state, publisher, lanes, journal, events, logger, fallback);
         using var reporting = new CancellationTokenSource();
-        var status = new StatusReporter(egress, services, limits.Value, planner, limiters, gate, breaker, backlog, activity, publisher, scheduler.Value.StatusInterval, takeover, lanes.Waiting);
+        var status = new StatusReporter(egress, services, limits.Value, state, publisher, scheduler.Value.StatusInterval, takeover, lanes.Waiting);
         var reporter = status.RunAsync(reporting.Token);
         using var gauges = services.Scheduling.Own(egress, status.Snapshot, lanes.Queues);
         services.Delivery.Owning(egress);

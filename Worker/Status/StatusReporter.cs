@@ -11,12 +11,7 @@ internal sealed class StatusReporter(
     string egress,
     EgressServices services,
     LimitOptions limits,
-    SlotPlanner planner,
-    EgressLimiters limiters,
-    EgressGate gate,
-    EgressBreaker breaker,
-    DomainBacklog backlog,
-    PartitionActivity recent,
+    EgressState state,
     HopPublisher publisher,
     TimeSpan interval,
     string takeover,
@@ -55,8 +50,8 @@ internal sealed class StatusReporter(
     {
         var now = services.Time.GetUtcNow();
         bool egressPaused = services.Pauses.IsPaused(new ControlTarget(ControlTargetKind.Egress, egress));
-        var closed = gate.ClosedUntil;
-        var waiting = new Dictionary<string, long>(backlog.Snapshot(), StringComparer.Ordinal);
+        var closed = state.Gate.ClosedUntil;
+        var waiting = new Dictionary<string, long>(state.Backlog.Snapshot(), StringComparer.Ordinal);
         var oldestInLane = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         foreach (var lane in lanes?.Invoke() ?? [])
         {
@@ -74,21 +69,21 @@ internal sealed class StatusReporter(
             .Select(d =>
             {
                 var limit = limits.For(d.Key);
-                int? current = limiters.CurrentLimit(d.Key);
-                var cooling = planner.CoolingUntil(d.Key);
+                int? current = state.Limiters.CurrentLimit(d.Key);
+                var cooling = state.Planner.CoolingUntil(d.Key);
 
                 // Nothing goes before the egress may send again and the partition's pause is over; then the ramp's rate.
-                var from = Moments.Latest(now, closed, breaker.SuspendedUntil, cooling)!.Value;
+                var from = Moments.Latest(now, closed, state.Breaker.SuspendedUntil, cooling)!.Value;
                 TimeSpan? eta = current is int permits
-                    ? from - now + limiters.WarmUp.TimeToSend(d.Value, permits / limit.Window.TotalSeconds, from, limit.Window, limiters.OwnRamp(d.Key))
+                    ? from - now + state.Limiters.WarmUp.TimeToSend(d.Value, permits / limit.Window.TotalSeconds, from, limit.Window, state.Limiters.OwnRamp(d.Key))
                     : null;
-                var (delivered, lastReply, lastReplyAt) = recent.Of(d.Key);
+                var (delivered, lastReply, lastReplyAt) = state.Activity.Of(d.Key);
                 return new DomainSnapshot(d.Key, current, limit.PermitLimit, limit.Window.TotalSeconds, d.Value,
-                    egressPaused || Paused(d.Key), cooling, planner.SuspendedUntil(d.Key), eta, delivered, lastReply, lastReplyAt,
-                    now - Moments.Earliest(backlog.OldestAccepted(d.Key), oldestInLane.TryGetValue(d.Key, out var held) ? held : null));
+                    egressPaused || Paused(d.Key), cooling, state.Planner.SuspendedUntil(d.Key), eta, delivered, lastReply, lastReplyAt,
+                    now - Moments.Earliest(state.Backlog.OldestAccepted(d.Key), oldestInLane.TryGetValue(d.Key, out var held) ? held : null));
             })
             .ToList();
-        return new EgressSnapshot(egress, Owner, now, closed > now ? closed : null, breaker.SuspendedUntil, domains, limiters.WarmUp.Factor(), gate.Fault, takeover,
+        return new EgressSnapshot(egress, Owner, now, closed > now ? closed : null, state.Breaker.SuspendedUntil, domains, state.Limiters.WarmUp.Factor(), state.Gate.Fault, takeover,
             services.Pauses.Paused,
             services.Senders is { } senders
                 ? [.. senders.Reports.Where(r => r.Egress == egress).Select(r => new SenderStatus(r.Domain, r.Ok, Signing.SenderAuthState.Failing(r), !r.Ok && senders.Holding))]
