@@ -175,11 +175,11 @@ internal sealed partial class EgressSession(
             breaker.Changed -= lanes.NudgeAll;
         }
 
-        // The pumps stop handing out work before the senders are told there is no more.
-        await lanes.StopAsync().ConfigureAwait(false);
-
+        // Status stops first: its last snapshot still counts the lanes' mail, which the next owner reads to find the lanes
+        // when its journal does not name them. Then the pumps stop handing out work before the senders are told there is no more.
         await reporting.CancelAsync().ConfigureAwait(false);
         await reporter.ConfigureAwait(false);
+        await lanes.StopAsync().ConfigureAwait(false);
         work.Writer.TryComplete();
         await Task.WhenAll(senders).ConfigureAwait(false);
         LogReleased(egress, lost.Task.IsCompleted ? "the broker connection was lost" : "shutting down");
@@ -244,13 +244,31 @@ internal sealed partial class EgressSession(
             }
 
             LogJournalReplayed(egress, read, replay.Transactions, journal.Index.Count, seconds);
-            return ($"journal: {replay.Transactions} transactions read in {seconds:0.#} s", replay.OpenLanes);
+            return ($"journal: {replay.Transactions} transactions read in {seconds:0.#} s", [.. replay.OpenLanes.Union(await WaitingInLastStatusAsync(stoppingToken).ConfigureAwait(false))]);
         }
         catch (Exception e) when (e is TimeoutException or RabbitMQ.Client.Exceptions.OperationInterruptedException or RabbitMQ.Client.Exceptions.PublishException)
         {
             limiters.HoldWindowsFromNow();
             LogJournalUnreadable(egress, e.GetType().Name, PrintableText.Escape(e.Message));
-            return ($"hold: the journal could not be read ({e.GetType().Name})", []);
+            return ($"hold: the journal could not be read ({e.GetType().Name})", await WaitingInLastStatusAsync(stoppingToken).ConfigureAwait(false));
+        }
+    }
+
+    /// <summary>
+    /// The partitions the previous owner's last status snapshot showed mail waiting for. Their lanes are read too, beside
+    /// those the journal names, so a journal that lost its lane records (unreadable, deleted, or aged out) strands no
+    /// lane's mail; a lane opened for a partition with nothing left in it closes again when idle.
+    /// </summary>
+    private async Task<IReadOnlyCollection<string>> WaitingInLastStatusAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            var last = await StatusReader.PeekAsync(connection, egress, stoppingToken).ConfigureAwait(false);
+            return last is null ? [] : [.. last.Domains.Where(d => d.Waiting > 0).Select(d => d.Domain)];
+        }
+        catch (Exception e) when (e is RabbitMQ.Client.Exceptions.OperationInterruptedException or System.Text.Json.JsonException)
+        {
+            return [];
         }
     }
 

@@ -116,4 +116,16 @@ public static class StatusReader
             await channel.BasicCancelAsync(tag, noWait: false, CancellationToken.None).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// The egress's last status snapshot, read without waiting and without taking it (it goes back to the queue when
+    /// the channel closes); null when there is none.
+    /// </summary>
+    public static async Task<EgressSnapshot?> PeekAsync(IConnection connection, string egress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        var got = await channel.BasicGetAsync(QueueNames.Status(egress), autoAck: false, cancellationToken).ConfigureAwait(false);
+        return got is null ? null : EgressSnapshot.FromJson(got.Body.Span);
+    }
 }

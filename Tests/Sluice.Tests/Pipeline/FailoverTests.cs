@@ -121,4 +121,59 @@ public sealed class FailoverTests
 
         Assert.Equal(50 - perDay, waiting);
     }
+
+    [Fact]
+    public async Task Mail_in_a_lane_the_journal_no_longer_names_is_found_from_the_last_status_snapshot()
+    {
+        const int mails = 12;
+        await using var broker = await TestBroker.CreateAsync();
+        await using var simulator = ReceivingSimulator.Start(new SimulatorOptions { Port = 0 });
+        var configuration = PipelineConfiguration.For(broker, simulator,
+            ("Limits:Default:PermitLimit", "2"), ("Limits:Default:Window", "00:00:02"),
+            ("Scheduler:Lanes:Hold", "1"), ("Scheduler:Lanes:PriorityHold", "0"),
+            ("Scheduler:StatusInterval", "00:00:00.200"), ("Telemetry:QueueSampleInterval", "00:00:01"));
+        await using var connection = await broker.ConnectAsync();
+        await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
+        string lane = QueueNames.Lane(QueueNames.DefaultEgress, "lanes.example");
+
+        // The first owner moves most of the backlog into the partition's lane, and its status says mail waits there.
+        await using (var first = await InProcessWorker.StartAsync(configuration))
+        {
+            await MailLoad.PublishAsync(publisher, ["lanes.example"], perDomain: mails);
+            await simulator.WaitUntilAsync(s => s.DeliveredCount >= 2, HangGuard);
+            while (await LaneCountAsync() < 5
+                || (await StatusReader.LatestSnapshotAsync(connection, QueueNames.DefaultEgress, HangGuard, CancellationToken.None, take: false))?
+                    .Domains.FirstOrDefault(d => d.Domain == "lanes.example")?.Waiting is not > 0)
+            {
+                // Each snapshot read is the event: the owner writes one every 200 ms.
+            }
+        }
+
+        // The journal that named the lane is gone (deleted here; unreadable or aged out in life); the topology at the next
+        // start declares it again, empty.
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            await channel.QueueDeleteAsync(QueueNames.Journal(QueueNames.DefaultEgress), ifUnused: false, ifEmpty: false);
+        }
+
+        int before = simulator.DeliveredCount;
+        Assert.True(before < mails, "the first owner sent everything: nothing was left in the lane to find");
+        await using var second = await InProcessWorker.StartAsync(configuration);
+        await simulator.WaitUntilAsync(s => s.DeliveredCount >= mails, HangGuard);
+        Assert.Equal(mails, RecordAnalysis.Deliveries(simulator.Records).Count);
+        Assert.Equal(0u, await LaneCountAsync());
+
+        // The owner declares a lane when it first needs one, and deletes it once idle: not there counts as empty.
+        async Task<uint> LaneCountAsync()
+        {
+            try
+            {
+                return await QueueReader.CountAsync(connection, lane);
+            }
+            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+            {
+                return 0;
+            }
+        }
+    }
 }
