@@ -46,12 +46,15 @@ public sealed partial class EgressDispatcher
         int attempts = envelope.Attempts + 1;
         var now = _time.GetUtcNow();
         var hops = new List<Task> { ReportAsync(envelope, report.Accepted, DeliveryOutcomes.Delivered, attempts) };
+        // Each distinct reply is classified once: for its count by code, and for the plan.
+        var classified = new Dictionary<Classification.SmtpReply, Classification.Classification>();
         foreach (var refused in report.Refused.GroupBy(r => r.Reply))
         {
-            services.Delivery.Refused(egress, envelope.Provider, refused.Key, services.Classifier.Classify(refused.Key).Outcome, refused.Count());
+            var classification = classified[refused.Key] = services.Classifier.Classify(refused.Key);
+            services.Delivery.Refused(egress, envelope.Provider, refused.Key, classification.Outcome, refused.Count());
         }
 
-        var plan = SettlementPlan.For(report.Refused, services.Classifier.Classify, now, ThrottleCoolDown(envelope.Partition), services.Retry.BanSuspension, services.PausedRecheck, fromReceivers);
+        var plan = SettlementPlan.For(report.Refused, reply => classified[reply], now, ThrottleCoolDown(envelope.Partition), services.Retry.BanSuspension, services.PausedRecheck, fromReceivers);
         foreach (var step in plan)
         {
             var recipients = step.Recipients;

@@ -12,11 +12,6 @@ public sealed class MxConnectionPool(int maxIdle, TimeSpan idleTimeout, TimeProv
     private readonly Lock _gate = new();
     private readonly LinkedList<Idle> _idle = [];
 
-    /// <summary>How many times a sender took a pooled connection instead of opening one.</summary>
-    public int Reused => Volatile.Read(ref _reused);
-
-    private int _reused;
-
     /// <summary>
     /// An idle, still connected connection to one of <paramref name="hosts"/> (checked against its certificate when
     /// <paramref name="verified"/> is asked), the most recently parked first; null when there is none.
@@ -38,7 +33,6 @@ public sealed class MxConnectionPool(int maxIdle, TimeSpan idleTimeout, TimeProv
                     if (idle.Client.IsConnected)
                     {
                         found = (idle.Client, idle.Host, idle.Verified);
-                        Interlocked.Increment(ref _reused);
                         break;
                     }
 

@@ -205,14 +205,10 @@ public sealed class SmtpConnection(SmtpOptions options, MxResolver? mx = null, M
         // open connection waits in the pool for the next sender with mail for its host (taken first, so parking cannot
         // push out the very connection wanted).
         var pooled = pool is null ? null : await pool.TakeAsync([.. hosts.Select(h => h.Name)], verified: enforced).ConfigureAwait(false);
-        if (pool is not null && _client is { IsConnected: true } open && _host is { } openHost)
+        if (pool is not null && _client is { IsConnected: true } && _host is { } openHost)
         {
             bool verified = _verified;
-            _client = null;
-            _host = null;
-            _verified = false;
-            _used = 0;
-            await pool.ParkAsync(open, openHost, verified).ConfigureAwait(false);
+            await pool.ParkAsync(Detach()!, openHost, verified).ConfigureAwait(false);
         }
 
         if (pooled is { } reuse)
@@ -371,17 +367,21 @@ public sealed class SmtpConnection(SmtpOptions options, MxResolver? mx = null, M
 
     private async Task DropAsync()
     {
-        if (_client is null)
+        if (Detach() is { } client)
         {
-            return;
+            await CloseAsync(client).ConfigureAwait(false);
         }
+    }
 
+    /// <summary>Lets go of the open client (to close it, or to leave it in the pool) and forgets what was known about it.</summary>
+    private RecipientTrackingSmtpClient? Detach()
+    {
         var client = _client;
         _client = null;
         _host = null;
         _verified = false;
         _used = 0;
-        await CloseAsync(client).ConfigureAwait(false);
+        return client;
     }
 
     /// <summary>Says QUIT (briefly) and disposes the client; a connection already broken is just disposed.</summary>
