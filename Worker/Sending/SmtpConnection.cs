@@ -38,6 +38,11 @@ public sealed class SmtpConnection(SmtpOptions options, MxResolver? mx = null, M
     // server while it sat idle (receivers close idle sessions), which is not a smarthost fault.
     private int _used;
 
+    // Delivering to MX hosts: the domain EnsureConnectedAsync just connected for. The send that follows uses that
+    // connection as it is instead of resolving the domain's MX and MTA-STS policy a second time; one send only, so the
+    // next message to the domain sees a changed route.
+    private string? _connectedFor;
+
     /// <summary>True when this connection delivers straight to the receivers' MX hosts.</summary>
     public bool DirectToReceivers => options.Mode == SmtpMode.Mx;
 
@@ -51,7 +56,7 @@ public sealed class SmtpConnection(SmtpOptions options, MxResolver? mx = null, M
     {
         if (DirectToReceivers)
         {
-            await ConnectToReceiverAsync(domain).ConfigureAwait(false);
+            _connectedFor = await ConnectToReceiverAsync(domain).ConfigureAwait(false) is null ? domain : null;
             return null;
         }
 
@@ -95,14 +100,16 @@ public sealed class SmtpConnection(SmtpOptions options, MxResolver? mx = null, M
 
     private async Task<SendReport> SendOnceAsync(MimeMessage message, string sender, IReadOnlyList<string> recipients, string? domain)
     {
-        if (DirectToReceivers)
+        bool connectedAlready = _connectedFor is not null && _connectedFor.Equals(domain, StringComparison.OrdinalIgnoreCase) && _client is { IsConnected: true };
+        _connectedFor = null;
+        if (DirectToReceivers && !connectedAlready)
         {
             if (await ConnectToReceiverAsync(domain).ConfigureAwait(false) is { } refusal)
             {
                 return RefuseAll(recipients, refusal);
             }
         }
-        else if (await EnsureConnectedAsync().ConfigureAwait(false) is { } connectFailure)
+        else if (!DirectToReceivers && await EnsureConnectedAsync().ConfigureAwait(false) is { } connectFailure)
         {
             return SendReport.ConnectionFailed(connectFailure);
         }
@@ -381,6 +388,7 @@ public sealed class SmtpConnection(SmtpOptions options, MxResolver? mx = null, M
         _host = null;
         _verified = false;
         _used = 0;
+        _connectedFor = null;
         return client;
     }
 
