@@ -18,7 +18,7 @@ internal static class MxPhase
         await using (var smarthost = ReceivingSimulator.Start(new SimulatorOptions { Port = 0 }))
         await using (var broker = await BenchBroker.CreateAsync("mxrelay"))
         {
-            (relay, _) = await UnlimitedDrain.RunAsync(broker, BenchWorker.Configuration(broker, smarthost, connections), [smarthost], domains, messages);
+            relay = (await UnlimitedDrain.RunAsync(broker, BenchWorker.Configuration(broker, smarthost, connections), [smarthost], domains, messages)).Rate;
             await output.WriteLineAsync($"  through a smarthost: {relay:0} msg/s");
         }
 
@@ -39,7 +39,7 @@ internal static class MxPhase
         configuration["Smtp:MxPort"] = first.Port.ToString(CultureInfo.InvariantCulture);
         configuration["Providers:Dns:Enabled"] = "true";
         configuration["Providers:Dns:Servers:0"] = $"127.0.0.1:{dns.Port.ToString(CultureInfo.InvariantCulture)}";
-        var (mx, _) = await UnlimitedDrain.RunAsync(mxBroker, configuration, [first, second], domains, messages);
+        double mx = (await UnlimitedDrain.RunAsync(mxBroker, configuration, [first, second], domains, messages)).Rate;
         double sessions = (double)(first.SessionCount + second.SessionCount) / messages;
         await output.WriteLineAsync($"  to the MX hosts: {mx:0} msg/s, {first.SessionCount + second.SessionCount} SMTP sessions for {messages} messages");
         return (relay, mx, sessions);
