@@ -13,8 +13,9 @@ public static class TelemetryServiceExtensions
 {
     /// <summary>
     /// Metrics and traces for <c>sluice run</c>: Sluice's meters and spans, MailKit's SmtpClient meter and
-    /// spans and RabbitMQ.Client's spans (theirs, not re-implemented), the .NET runtime's meters; exported
-    /// to Prometheus on <see cref="TelemetryOptions.Port"/> and to OTLP when an endpoint is set; health checks.
+    /// spans and RabbitMQ.Client's spans (theirs, not re-implemented), the .NET runtime's meters; metrics
+    /// exported to Prometheus on <see cref="TelemetryOptions.Port"/>, metrics and traces to OTLP when an
+    /// endpoint is set (traces only then); health checks.
     /// </summary>
     public static IHostApplicationBuilder AddSluiceTelemetry(this IHostApplicationBuilder builder)
     {
@@ -54,18 +55,18 @@ public static class TelemetryServiceExtensions
                 {
                     metrics.AddOtlpExporter(otlp => otlp.Endpoint = new Uri(options.OtlpEndpoint));
                 }
-            })
-            .WithTracing(tracing =>
-            {
-                tracing
-                    .AddSource(SluiceActivities.SourceName, MailKit.Telemetry.SmtpClient.ActivitySourceName)
-                    .AddSource(RabbitMQActivitySource.PublisherSourceName, RabbitMQActivitySource.SubscriberSourceName);
-                if (!string.IsNullOrWhiteSpace(options.OtlpEndpoint))
-                {
-                    tracing.AddOtlpExporter(otlp => otlp.Endpoint = new Uri(options.OtlpEndpoint));
-                }
             });
-        _ = otel;
+
+        // Spans are built only for an OTLP collector: with nowhere to send them, a sampled span per hop and per SMTP
+        // command is work for nothing on every message. Trace context in message headers still passes through as published.
+        if (!string.IsNullOrWhiteSpace(options.OtlpEndpoint))
+        {
+            otel.WithTracing(tracing => tracing
+                .AddSource(SluiceActivities.SourceName, MailKit.Telemetry.SmtpClient.ActivitySourceName)
+                .AddSource(RabbitMQActivitySource.PublisherSourceName, RabbitMQActivitySource.SubscriberSourceName)
+                .AddOtlpExporter(otlp => otlp.Endpoint = new Uri(options.OtlpEndpoint)));
+        }
+
         return builder;
     }
 
