@@ -9,13 +9,15 @@ public static class NextHop
 {
     /// <summary>
     /// The first hop of a producer's message: its identity (message id, content type, timestamp,
-    /// correlation id) but none of its headers. Headers are the worker's own from here on: a producer's
-    /// header can neither pass for an internal one nor make a hop too large for a broker frame.
+    /// correlation id, W3C trace context) but none of its other headers. Headers are the worker's own from here
+    /// on: a producer's header can neither pass for an internal one nor make a hop too large for a broker frame.
     /// </summary>
     public static BasicProperties Fresh(IReadOnlyBasicProperties original, IEnumerable<KeyValuePair<string, object?>> headers)
     {
         ArgumentNullException.ThrowIfNull(original);
-        return Build(original, new Dictionary<string, object?>(StringComparer.Ordinal), headers);
+        var kept = new Dictionary<string, object?>(StringComparer.Ordinal);
+        SluiceActivities.CarryOver(original.Headers, kept);
+        return Build(original, kept, headers);
     }
 
     public static BasicProperties From(IReadOnlyBasicProperties original, IEnumerable<KeyValuePair<string, object?>> changedHeaders)
