@@ -23,6 +23,7 @@ public static class TelemetryServiceExtensions
         var services = builder.Services;
         services.AddOptionsWithValidateOnStart<TelemetryOptions, TelemetryOptionsValidator>().BindConfiguration(TelemetryOptions.SectionName);
         var options = builder.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        string? otlpEndpoint = string.IsNullOrWhiteSpace(options.OtlpEndpoint) ? null : options.OtlpEndpoint;
 
         services.AddSingleton<DomainTags>();
         services.AddSingleton<IntakeTelemetry>();
@@ -51,20 +52,20 @@ public static class TelemetryServiceExtensions
                     .AddMeter(MailKit.Telemetry.SmtpClient.MeterName)
                     .AddRuntimeInstrumentation()
                     .AddPrometheusExporter();
-                if (!string.IsNullOrWhiteSpace(options.OtlpEndpoint))
+                if (otlpEndpoint is not null)
                 {
-                    metrics.AddOtlpExporter(otlp => otlp.Endpoint = new Uri(options.OtlpEndpoint));
+                    metrics.AddOtlpExporter(otlp => otlp.Endpoint = new Uri(otlpEndpoint));
                 }
             });
 
         // Spans are built only for an OTLP collector: with nowhere to send them, a sampled span per hop and per SMTP
-        // command is work for nothing on every message. Trace context in message headers still passes through as published.
-        if (!string.IsNullOrWhiteSpace(options.OtlpEndpoint))
+        // command is work for nothing on every message. A producer's trace context still carries on (NextHop.Fresh).
+        if (otlpEndpoint is not null)
         {
             otel.WithTracing(tracing => tracing
                 .AddSource(SluiceActivities.SourceName, MailKit.Telemetry.SmtpClient.ActivitySourceName)
                 .AddSource(RabbitMQActivitySource.PublisherSourceName, RabbitMQActivitySource.SubscriberSourceName)
-                .AddOtlpExporter(otlp => otlp.Endpoint = new Uri(options.OtlpEndpoint)));
+                .AddOtlpExporter(otlp => otlp.Endpoint = new Uri(otlpEndpoint)));
         }
 
         return builder;
