@@ -22,7 +22,8 @@ namespace Sluice.Worker.Intake;
 /// <summary>
 /// Competing consumer on <c>mail.intake</c> (any number of replicas): validates each message, splits
 /// it by recipient domain (and into transactions the limits allow) into its egress queue, and acks only
-/// after the broker confirmed every copy. Bad input goes to <c>mail.failed</c> with a reason; it never
+/// after the broker confirmed every copy. A message for an egress this worker owns, in one copy, is handed straight
+/// to the owner's senders instead (<see cref="OwnerDoor"/>) and acked when the owner settles it. Bad input goes to <c>mail.failed</c> with a reason; it never
 /// crashes the worker, and a broker that is away is waited for, never a reason to stop.
 /// </summary>
 internal sealed partial class IntakeConsumer(
@@ -35,6 +36,7 @@ internal sealed partial class IntakeConsumer(
     IOptions<RoutingOptions> routing,
     IOptions<SenderOptions> senders,
     ProviderResolver providers,
+    LocalOwners owners,
     IntakeTelemetry telemetry,
     ReadinessState readiness,
     TimeProvider time,
@@ -62,8 +64,9 @@ internal sealed partial class IntakeConsumer(
         await using var channel = await connection.CreateChannelAsync(
             new CreateChannelOptions(false, false, consumerDispatchConcurrency: options.Value.Concurrency), stoppingToken).ConfigureAwait(false);
         await channel.BasicQosAsync(0, options.Value.Prefetch, global: false, stoppingToken).ConfigureAwait(false);
+        using var handOffs = new HandOffs(channel, _inFlight, HandlersThatMayWait(options.Value.Concurrency, topology.Value.EffectiveEgresses.Count));
         var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, delivery) => HandleAsync(channel, publisher, delivery);
+        consumer.ReceivedAsync += (_, delivery) => HandleAsync(channel, publisher, handOffs, delivery);
         string tag = await channel.BasicConsumeAsync(QueueNames.Intake, autoAck: false, consumer, stoppingToken).ConfigureAwait(false);
         LogStarted(QueueNames.Intake);
 
@@ -90,7 +93,7 @@ internal sealed partial class IntakeConsumer(
         }
     }
 
-    private async Task HandleAsync(IChannel channel, HopPublisher publisher, BasicDeliverEventArgs delivery)
+    private async Task HandleAsync(IChannel channel, HopPublisher publisher, HandOffs handOffs, BasicDeliverEventArgs delivery)
     {
         _inFlight.Enter();
         try
@@ -101,7 +104,12 @@ internal sealed partial class IntakeConsumer(
                 return;
             }
 
-            await RouteAsync(publisher, delivery).ConfigureAwait(false);
+            if (await RouteAsync(publisher, handOffs, delivery).ConfigureAwait(false))
+            {
+                // Handed to the owner's senders: the owner acks it when it is settled.
+                return;
+            }
+
             await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -145,7 +153,8 @@ internal sealed partial class IntakeConsumer(
         }
     }
 
-    private async Task RouteAsync(HopPublisher publisher, BasicDeliverEventArgs delivery)
+    /// <summary>Routes the delivery to its next hop; true when it was handed to a local owner (and is not to be acked here).</summary>
+    private async Task<bool> RouteAsync(HopPublisher publisher, HandOffs handOffs, BasicDeliverEventArgs delivery)
     {
         using var activity = SluiceActivities.StartFrom("sluice intake", ActivityKind.Consumer, delivery.BasicProperties.Headers);
         activity?.SetTag("messaging.message.id", delivery.BasicProperties.MessageId);
@@ -165,36 +174,64 @@ internal sealed partial class IntakeConsumer(
                     NextHop.Fresh(delivery.BasicProperties, NextHop.Reason(reject.Reason, reject.Detail, time.GetUtcNow())), CancellationToken.None).ConfigureAwait(false);
                 break;
             case IntakeDecision.Route route:
-                long acceptedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
-                long? redrives = internalHop ? MailHeaders.GetLong(headers, MailHeaders.Redrives) : null;
-                var publishes = route.Shares.Select(async share =>
-                {
-                    // The provider (when known) is the share's limit partition downstream.
-                    string? provider = await providers.ResolveAsync(share.Domain, CancellationToken.None).ConfigureAwait(false);
-                    int largest = RecipientBatches.Largest(egressSettings.Limits(route.Egress), egressSettings.Smtp(route.Egress), Scheduling.Partitions.Key(share.Domain, provider), route.Tenant);
-                    foreach (var batch in RecipientBatches.Split(share.Recipients, largest))
-                    {
-                        var properties = NextHop.Fresh(delivery.BasicProperties,
-                        [
-                            new(MailHeaders.Domain, share.Domain),
-                            new(MailHeaders.Provider, provider),
-                            new(MailHeaders.Recipients, EgressEnvelope.EncodeRecipients(batch)),
-                            new(MailHeaders.Attempts, 0L),
-                            new(MailHeaders.AcceptedAt, acceptedAt),
-                            new(MailHeaders.Egress, route.Egress),
-                            new(MailHeaders.Route, route.Reason),
-                            new(MailHeaders.Redrives, redrives),
-                        ]);
-                        properties.MessageId = route.MessageId;
-                        properties.ContentType = Contracts.Publishing.OutboundWire.ContentType;
-                        await publisher.PublishAsync(QueueNames.Egress(route.Egress), route.Body, properties, CancellationToken.None).ConfigureAwait(false);
-                    }
-                });
-                await Task.WhenAll(publishes).ConfigureAwait(false);
-                telemetry.Routed(route.Egress);
+                var copies = await CopiesAsync(route, delivery, internalHop).ConfigureAwait(false);
                 activity?.SetTag("sluice.egress", route.Egress);
-                break;
+
+                // A redelivered message is copied as always: a hand-over that did not settle it is not tried again.
+                bool handedOver = copies.Count == 1 && !delivery.Redelivered && owners.Door(route.Egress) is { } door
+                    && await handOffs.TryHandOverAsync(door, delivery, route.Body, copies[0]).ConfigureAwait(false);
+                if (!handedOver)
+                {
+                    await Task.WhenAll(copies.Select(properties =>
+                        publisher.PublishAsync(QueueNames.Egress(route.Egress), route.Body, properties, CancellationToken.None))).ConfigureAwait(false);
+                }
+
+                telemetry.Routed(route.Egress, handedOver);
+                return handedOver;
         }
+
+        return false;
+    }
+
+    /// <summary>
+    /// How many of intake's handlers may wait at once for a place at an owner's door. With one egress all of them: there
+    /// is no other mail to route, and a handler that copied instead of waiting would only put the broker's work back.
+    /// With several, half: the rest keep routing the other egresses' mail while one egress's senders are busy.
+    /// </summary>
+    internal static int HandlersThatMayWait(int concurrency, int egresses) => egresses <= 1 ? concurrency : Math.Max(1, concurrency / 2);
+
+    /// <summary>
+    /// The copies a routed message becomes: one per recipient domain, split into transactions its limits allow, each
+    /// with the headers the egress reads.
+    /// </summary>
+    private async Task<List<BasicProperties>> CopiesAsync(IntakeDecision.Route route, BasicDeliverEventArgs delivery, bool internalHop)
+    {
+        long acceptedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
+        long? redrives = internalHop ? MailHeaders.GetLong(delivery.BasicProperties.Headers, MailHeaders.Redrives) : null;
+        var perShare = await Task.WhenAll(route.Shares.Select(async share =>
+        {
+            // The provider (when known) is the share's limit partition downstream.
+            string? provider = await providers.ResolveAsync(share.Domain, CancellationToken.None).ConfigureAwait(false);
+            int largest = RecipientBatches.Largest(egressSettings.Limits(route.Egress), egressSettings.Smtp(route.Egress), Scheduling.Partitions.Key(share.Domain, provider), route.Tenant);
+            return RecipientBatches.Split(share.Recipients, largest).Select(batch =>
+            {
+                var properties = NextHop.Fresh(delivery.BasicProperties,
+                [
+                    new(MailHeaders.Domain, share.Domain),
+                    new(MailHeaders.Provider, provider),
+                    new(MailHeaders.Recipients, EgressEnvelope.EncodeRecipients(batch)),
+                    new(MailHeaders.Attempts, 0L),
+                    new(MailHeaders.AcceptedAt, acceptedAt),
+                    new(MailHeaders.Egress, route.Egress),
+                    new(MailHeaders.Route, route.Reason),
+                    new(MailHeaders.Redrives, redrives),
+                ]);
+                properties.MessageId = route.MessageId;
+                properties.ContentType = Contracts.Publishing.OutboundWire.ContentType;
+                return properties;
+            }).ToList();
+        })).ConfigureAwait(false);
+        return [.. perShare.SelectMany(copies => copies)];
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Queue}.")]

@@ -52,6 +52,7 @@ public static class PipelineServiceExtensions
         services.AddSingleton<ProviderResolver>();
         services.AddSingleton<MxResolver>();
         services.AddSingleton<MtaStsPolicies>();
+        services.AddSingleton<LocalOwners>();
         services.AddSingleton(sp => new EgressServices(
             sp.GetRequiredService<DelayTiers>(),
             sp.GetRequiredService<ReplyClassifier>(),

@@ -23,7 +23,7 @@ internal sealed class EgressConsumers(
         await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            bool wanted = !stopping() && (hasFallback || breaker.SuspendedUntil is null) && !pauses.IsPaused(new ControlTarget(ControlTargetKind.Egress, egress));
+            bool wanted = Wanted;
             if (wanted && _tags.Count == 0)
             {
                 _tags.Add(await channel.BasicConsumeAsync(QueueNames.Due(egress), autoAck: false, consumer, cancellationToken).ConfigureAwait(false));
@@ -44,6 +44,9 @@ internal sealed class EgressConsumers(
             _turn.Release();
         }
     }
+
+    /// <summary>True while the egress takes new mail: neither stopping, suspended (without a fallback) nor paused.</summary>
+    public bool Wanted => !stopping() && (hasFallback || breaker.SuspendedUntil is null) && !pauses.IsPaused(new ControlTarget(ControlTargetKind.Egress, egress));
 
     public void Dispose() => _turn.Dispose();
 }

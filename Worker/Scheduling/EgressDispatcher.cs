@@ -354,6 +354,14 @@ public sealed partial class EgressDispatcher(
                 return null;
             }
 
+            if (!publisher.IsOpen)
+            {
+                // This owner's connection is gone, and with it its journal: a send now could not be recorded, and the
+                // next owner would send again. Mail handed over by intake (its channel still open) goes back there.
+                await work.Settler.RequeueAsync(work.DeliveryTag).ConfigureAwait(false);
+                return null;
+            }
+
             if (!await SignAsync(work, envelope, message).ConfigureAwait(false))
             {
                 return null;

@@ -25,6 +25,7 @@ internal sealed partial class EgressSchedulerService(
     EgressSettings settings,
     IOptions<SchedulerOptions> scheduler,
     IOptions<BrokerOptions> broker,
+    LocalOwners owners,
     ILogger<EgressSchedulerService> logger) : BackgroundService
 {
     private readonly WorkerRoster _roster = new();
@@ -136,7 +137,7 @@ internal sealed partial class EgressSchedulerService(
                     {
                         announcedStandby = false;
                         var session = new EgressSession(egress, connection, services, Options.Create(settings.Limits(egress)), Options.Create(settings.Smtp(egress)),
-                            scheduler, broker, topology.Value, logger, settings.Fallback(egress));
+                            scheduler, broker, topology.Value, owners, logger, settings.Fallback(egress));
 
                         // Ends when the worker stops, the connection is lost, or the egress is handed over (its tenure cancelled).
                         await session.RunAsync(tenure.Token).ConfigureAwait(false);

@@ -30,6 +30,7 @@ internal sealed partial class EgressSession(
     IOptions<SchedulerOptions> scheduler,
     IOptions<BrokerOptions> broker,
     TopologyOptions topology,
+    LocalOwners owners,
     ILogger logger,
     string? fallback = null)
 {
@@ -95,6 +96,11 @@ internal sealed partial class EgressSession(
 
         // A paused egress stops consuming, so its mail stays where it is instead of circling the tiers.
         using var consumers = new EgressConsumers(channel, consumer, egress, services.Pauses, breaker, () => _stopping, fallback is not null);
+
+        // This worker's intake hands fresh mail for the egress straight to the senders while they take mail as the consumers above do.
+        // Not while the smarthost fails: that mail waits in the egress queue, counted there, as the rest of the egress's mail.
+        using var door = new OwnerDoor(work.Writer, smtp.Value.Connections, () => consumers.Wanted && !gate.Failing && connection.IsOpen);
+        using var tenure = owners.Open(egress, door);
         void OnBreaker()
         {
             consumers.Sync();
@@ -147,6 +153,9 @@ internal sealed partial class EgressSession(
 
         breaker.Changed += OnBreaker;
         breaker.Changed += lanes.NudgeAll;
+        breaker.Changed += door.Recheck;
+        gate.Changed += door.Recheck;
+        services.Pauses.Changed += door.Recheck;
         services.Pauses.Changed += consumers.Sync;
         services.Pauses.Changed += lanes.NudgeAll;
         services.Pauses.Applied += OnControl;
@@ -161,6 +170,7 @@ internal sealed partial class EgressSession(
             }
 
             _stopping = true;
+            tenure.Dispose();
             if (!lost.Task.IsCompleted)
             {
                 await consumers.SyncAsync(CancellationToken.None).ConfigureAwait(false);
@@ -173,6 +183,9 @@ internal sealed partial class EgressSession(
             services.Pauses.Applied -= OnControl;
             breaker.Changed -= OnBreaker;
             breaker.Changed -= lanes.NudgeAll;
+            breaker.Changed -= door.Recheck;
+            gate.Changed -= door.Recheck;
+            services.Pauses.Changed -= door.Recheck;
         }
 
         // Status stops first: its last snapshot still counts the lanes' mail, which the next owner reads to find the lanes

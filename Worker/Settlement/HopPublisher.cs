@@ -29,6 +29,9 @@ public sealed class HopPublisher : IAsyncDisposable
         return new HopPublisher(channel, timeout);
     }
 
+    /// <summary>False once its channel (or connection) is gone: nothing published from here can be confirmed any more.</summary>
+    public bool IsOpen => _channel.IsOpen;
+
     /// <summary>Publishes <paramref name="body"/> to <paramref name="queue"/>; throws if the broker did not take it.</summary>
     public Task PublishAsync(string queue, ReadOnlyMemory<byte> body, BasicProperties properties, CancellationToken cancellationToken) =>
         PublishAsync(string.Empty, queue, mandatory: true, body, properties, cancellationToken);

@@ -31,4 +31,22 @@ public sealed class EgressGateTests
         gate.Succeeded();
         Assert.Equal(TimeSpan.Zero, gate.Outage);
     }
+
+    [Fact]
+    public void It_tells_once_when_the_smarthost_starts_failing_and_once_when_it_works_again()
+    {
+        var gate = new EgressGate(Options.Create(new RetryOptions()), _time);
+        var seen = new List<bool>();
+        gate.Changed += () => seen.Add(gate.Failing);
+
+        gate.Succeeded();
+        gate.Failed();
+        gate.Failed();
+        _time.Advance(gate.ClosedUntil - _time.GetUtcNow());
+        gate.Failed();
+        gate.Succeeded();
+        gate.Succeeded();
+
+        Assert.Equal([true, false], seen);
+    }
 }
