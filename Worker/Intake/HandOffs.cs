@@ -45,8 +45,9 @@ internal sealed class HandOffs : IDisposable
             generation = _current;
         }
 
-        var work = new EgressWork(body, properties, delivery.DeliveryTag, FromDue: false, generation.Settler);
-        generation.Doors[delivery.DeliveryTag] = door;
+        var handed = new Handed(door);
+        var work = new EgressWork(body, properties, delivery.DeliveryTag, FromDue: false, generation.Settler) { FreePlace = handed.FreePlace };
+        generation.Doors[delivery.DeliveryTag] = handed;
         _inFlight.Enter();
         bool mayWait = Interlocked.Increment(ref _waiting) <= _mayWait;
         try
@@ -96,6 +97,20 @@ internal sealed class HandOffs : IDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>One delivery with the owner: its place at the door is given back once, when it waits beside a lane or is settled.</summary>
+    private sealed class Handed(OwnerDoor door)
+    {
+        private int _holdsPlace = 1;
+
+        public void FreePlace()
+        {
+            if (Interlocked.Exchange(ref _holdsPlace, 0) == 1)
+            {
+                door.Left();
+            }
+        }
+    }
+
     private sealed class Generation : IDisposable
     {
         private readonly HandOffs _owner;
@@ -107,7 +122,7 @@ internal sealed class HandOffs : IDisposable
             Settler = new Acknowledger(owner._channel, alive: () => !_ended, claim: Claim);
         }
 
-        public ConcurrentDictionary<ulong, OwnerDoor> Doors { get; } = new();
+        public ConcurrentDictionary<ulong, Handed> Doors { get; } = new();
 
         public Acknowledger Settler { get; }
 
@@ -117,12 +132,12 @@ internal sealed class HandOffs : IDisposable
         /// </summary>
         public bool Claim(ulong deliveryTag)
         {
-            if (!Doors.TryRemove(deliveryTag, out var door))
+            if (!Doors.TryRemove(deliveryTag, out var handed))
             {
                 return false;
             }
 
-            door.Left();
+            handed.FreePlace();
             _owner._inFlight.Exit();
             return true;
         }

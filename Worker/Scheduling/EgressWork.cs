@@ -20,6 +20,12 @@ public sealed record EgressWork(ReadOnlyMemory<byte> Body, IReadOnlyBasicPropert
     /// <summary>The permits its lane took for it; the send disposes of them when the transaction is over.</summary>
     public IDisposable? Lease { get; init; }
 
+    /// <summary>
+    /// Handed over by this worker's intake: frees its place among the messages intake may hand the senders, for when it
+    /// waits beside its lane (it is settled later, when the lane sends it). Null for mail read from a queue.
+    /// </summary>
+    public Action? FreePlace { get; init; }
+
     /// <summary>It was moved here from another egress's ban (<c>sluice-rerouted-from</c>): it is not moved on again.</summary>
     public bool Rerouted => MailHeaders.GetString(Properties.Headers, MailHeaders.ReroutedFrom) is not null;
 }

@@ -150,8 +150,10 @@ public sealed partial class WaitingLanes(
 
         if (transactional && lane.PriorityHeld < options.PriorityHold && TryReservePriority())
         {
-            // Held unacknowledged from the egress queue, beside the lane: it takes the partition's next permit.
+            // Held unacknowledged from the egress queue (or intake), beside the lane: it takes the partition's next permit.
+            // Waiting here, it does not count among the messages intake hands the senders.
             lane.MoveEnded();
+            work.FreePlace?.Invoke();
             lane.Hold(work with { Lane = null }, envelope);
             return true;
         }

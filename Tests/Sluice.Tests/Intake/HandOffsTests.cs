@@ -53,6 +53,36 @@ public sealed class HandOffsTests
     }
 
     [Fact]
+    public async Task A_handed_over_delivery_that_waits_beside_its_lane_gives_its_place_back_once_and_stays_unsettled_until_sent()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+        await using var connection = await broker.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var queue = (await channel.QueueDeclareAsync(exclusive: true)).QueueName;
+        for (int i = 0; i < 2; i++)
+        {
+            await channel.BasicPublishAsync(string.Empty, queue, new byte[] { 1 });
+        }
+
+        var inFlight = new InFlight();
+        var senders = Channel.CreateUnbounded<EgressWork>();
+        using var door = new OwnerDoor(senders.Writer, capacity: 2, sending: () => true);
+        using var handOffs = new HandOffs(channel, inFlight, mayWait: 1);
+        Assert.True(await handOffs.TryHandOverAsync(door, await GetAsync(channel, queue), [1], new BasicProperties()));
+        Assert.True(await handOffs.TryHandOverAsync(door, await GetAsync(channel, queue), [1], new BasicProperties()));
+        Assert.True(senders.Reader.TryRead(out var held));
+
+        held.FreePlace!();
+        held.FreePlace!();
+        Assert.Equal(1, door.Inside);
+        Assert.Equal(2, inFlight.Count);
+
+        await held.Settler.AckAsync(held.DeliveryTag);
+        Assert.Equal(1, door.Inside);
+        Assert.Equal(1, inFlight.Count);
+    }
+
+    [Fact]
     public async Task No_more_handlers_wait_at_full_doors_than_intake_allows_the_next_is_copied_instead()
     {
         await using var broker = await TestBroker.CreateAsync();
