@@ -4,7 +4,7 @@ namespace Sluice.Worker.Scheduling;
 
 /// <summary>
 /// The way into a running owner's senders for a message this worker's intake has just routed to the egress,
-/// without its copy in the egress queue: the broker's work per message halves. The intake delivery itself stays
+/// without its copy in the egress queue, which saves the broker that copy's publish, confirm, delivery and ack. The intake delivery itself stays
 /// unacknowledged until the owner settles it, so a crash anywhere redelivers it to intake and nothing is lost.
 /// At most <c>capacity</c> such messages are with the senders at once (intake waits for a place while the owner
 /// sends, so a backlog drains at the owner's pace instead of being copied ahead of it), and at most
@@ -25,7 +25,7 @@ public sealed class OwnerDoor : IDisposable
 
     /// <param name="senders">The owner's senders.</param>
     /// <param name="capacity">Messages with the senders at once through this door, and intake handlers waiting at most.</param>
-    /// <param name="sending">True while the owner takes new mail (not paused, suspended or stopping).</param>
+    /// <param name="sending">True while the owner takes new mail (not paused, suspended, backing off from its smarthost, or stopping).</param>
     public OwnerDoor(ChannelWriter<EgressWork> senders, int capacity, Func<bool> sending)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
@@ -74,7 +74,7 @@ public sealed class OwnerDoor : IDisposable
         }
     }
 
-    /// <summary>A message handed over has been settled (acked, or given back to intake).</summary>
+    /// <summary>A message handed over has been settled (acked, or given back to intake), or waits beside its lane now.</summary>
     public void Left()
     {
         try
