@@ -17,10 +17,10 @@ public sealed class OwnerDoor : IDisposable
     private readonly Func<bool> _sending;
     private readonly SemaphoreSlim _places;
     private readonly int _capacity;
-    private readonly CancellationTokenSource _closed = new();
     private readonly Lock _gate = new();
     private CancellationTokenSource _recheck = new();
     private int _waiting;
+    private volatile bool _closed;
     private bool _disposed;
 
     /// <param name="senders">The owner's senders.</param>
@@ -49,7 +49,7 @@ public sealed class OwnerDoor : IDisposable
         ArgumentNullException.ThrowIfNull(work);
         try
         {
-            if (_closed.IsCancellationRequested || !_sending())
+            if (_closed || !_sending())
             {
                 return false;
             }
@@ -59,7 +59,7 @@ public sealed class OwnerDoor : IDisposable
                 return false;
             }
 
-            if (!_closed.IsCancellationRequested && _sending() && _senders.TryWrite(work))
+            if (!_closed && _sending() && _senders.TryWrite(work))
             {
                 return true;
             }
@@ -120,7 +120,7 @@ public sealed class OwnerDoor : IDisposable
                 return;
             }
 
-            _closed.Cancel();
+            _closed = true;
         }
 
         Recheck();
@@ -132,7 +132,6 @@ public sealed class OwnerDoor : IDisposable
         {
             _disposed = true;
             _recheck.Dispose();
-            _closed.Dispose();
         }
 
         _places.Dispose();
@@ -161,7 +160,7 @@ public sealed class OwnerDoor : IDisposable
                     await _places.WaitAsync(recheck).ConfigureAwait(false);
                     return true;
                 }
-                catch (OperationCanceledException) when (!_closed.IsCancellationRequested && _sending())
+                catch (OperationCanceledException) when (!_closed && _sending())
                 {
                     // Woken for nothing that concerns this handler: wait on.
                 }
