@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Sluice.Worker.Control;
 using Sluice.Worker.Hosting;
 using Sluice.Worker.Pipeline;
 
@@ -41,6 +42,27 @@ public sealed class InProcessWorker : IAsyncDisposable
     public bool IsHealthy =>
         !_host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested
         && !_host.Services.GetServices<IHostedService>().OfType<BackgroundService>().Any(s => s.ExecuteTask?.IsFaulted == true);
+
+    /// <summary>Completes when the worker's pause state satisfies <paramref name="condition"/> (it follows the control stream).</summary>
+    public Task WhenPausesAsync(Func<PauseState, bool> condition, TimeSpan hangGuard)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var state = Services.GetRequiredService<PauseState>();
+        var applied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        state.Changed += () =>
+        {
+            if (condition(state))
+            {
+                applied.TrySetResult();
+            }
+        };
+        if (condition(state))
+        {
+            applied.TrySetResult();
+        }
+
+        return applied.Task.WaitAsync(hangGuard);
+    }
 
     /// <summary>A graceful stop, as on SIGTERM.</summary>
     public async Task StopAsync()

@@ -24,7 +24,7 @@ public sealed class PauseTests
 
         await using (var first = await InProcessWorker.StartAsync(configuration))
         {
-            var applied = WhenApplied(first, s => s.IsPaused(held));
+            var applied = first.WhenPausesAsync(s => s.IsPaused(held), HangGuard);
             var pause = await SluiceCli.RunAsync(broker.Configuration, "pause", "domain:held.example");
             Assert.Equal(0, pause.ExitCode);
             await applied;
@@ -35,7 +35,7 @@ public sealed class PauseTests
         }
 
         await using var second = await InProcessWorker.StartAsync(configuration);
-        await WhenApplied(second, s => s.IsPaused(held));
+        await second.WhenPausesAsync(s => s.IsPaused(held), HangGuard);
         await MailLoad.PublishAsync(publisher, ["free.example"], perDomain: 3);
         await simulator.WaitUntilAsync(s => s.DeliveredCount >= 6, HangGuard);
         Assert.DoesNotContain(simulator.Records, r => r.Recipient.EndsWith("@held.example", StringComparison.Ordinal));
@@ -119,7 +119,7 @@ public sealed class PauseTests
         await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
 
         var globex = new ControlTarget(ControlTargetKind.Tenant, "globex");
-        var applied = WhenApplied(worker, s => s.IsPaused(globex));
+        var applied = worker.WhenPausesAsync(s => s.IsPaused(globex), HangGuard);
         Assert.Equal(0, (await SluiceCli.RunAsync(broker.Configuration, "pause", "tenant:globex", "--reason", "complaints", "--until", "8s")).ExitCode);
         await applied;
 
@@ -131,25 +131,5 @@ public sealed class PauseTests
         Assert.Equal("complaints", worker.Services.GetRequiredService<PauseState>().Paused.Single().Reason);
         await simulator.WaitUntilAsync(s => s.DeliveredCount >= 2, HangGuard);
         Assert.False(worker.Services.GetRequiredService<PauseState>().IsPaused(globex));
-    }
-
-    /// <summary>Completes when the worker's pause state satisfies <paramref name="condition"/> (it follows the control stream).</summary>
-    private static Task WhenApplied(InProcessWorker worker, Func<PauseState, bool> condition)
-    {
-        var state = worker.Services.GetRequiredService<PauseState>();
-        var applied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        state.Changed += () =>
-        {
-            if (condition(state))
-            {
-                applied.TrySetResult();
-            }
-        };
-        if (condition(state))
-        {
-            applied.TrySetResult();
-        }
-
-        return applied.Task.WaitAsync(HangGuard);
     }
 }

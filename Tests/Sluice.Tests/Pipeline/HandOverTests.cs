@@ -49,7 +49,7 @@ public sealed class HandOverTests
         await using var publisher = await OutboundMailPublisher.CreateAsync(connection);
         var egress = new ControlTarget(ControlTargetKind.Egress, QueueNames.DefaultEgress);
 
-        var paused = worker.WhenPauses(s => s.IsPaused(egress));
+        var paused = worker.Worker.WhenPausesAsync(s => s.IsPaused(egress), HangGuard);
         Assert.Equal(0, (await SluiceCli.RunAsync(broker.Configuration, "pause", egress.ToString())).ExitCode);
         await paused;
         var mails = await MailLoad.PublishAsync(publisher, ["held.example"], perDomain: 3);
@@ -89,21 +89,9 @@ public sealed class HandOverTests
 
     private sealed class OwningWorker(InProcessWorker worker, MetricCollector<long> handedOver) : IAsyncDisposable
     {
-        public MetricCollector<long> HandedOver => handedOver;
+        public InProcessWorker Worker => worker;
 
-        public Task WhenPauses(Func<PauseState, bool> condition)
-        {
-            var state = worker.Services.GetRequiredService<PauseState>();
-            var applied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            state.Changed += () =>
-            {
-                if (condition(state))
-                {
-                    applied.TrySetResult();
-                }
-            };
-            return applied.Task.WaitAsync(HangGuard);
-        }
+        public MetricCollector<long> HandedOver => handedOver;
 
         public async ValueTask DisposeAsync()
         {
